@@ -1,0 +1,13 @@
+# All dependencies are Debian packages; scripts/install-deps.sh installs them.
+find_package(Threads REQUIRED)
+find_package(CURL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(simdjson REQUIRED)
+find_package(fmt REQUIRED)
+find_package(CLI11 REQUIRED)
+if(HAKARI_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(HAKARI_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

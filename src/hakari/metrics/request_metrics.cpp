@@ -1,0 +1,80 @@
+#include "hakari/metrics/request_metrics.h"
+
+#include <algorithm>
+
+namespace hakari::metrics {
+
+RequestTimings derive_timings(const RequestRecord& r) {
+  RequestTimings t;
+  if (r.sent > 0 && r.scheduled > 0) t.queue_ms = to_ms(r.sent - r.scheduled);
+  if (!r.ok()) return t;
+  if (r.first_token > 0) t.ttft_ms = to_ms(r.first_token - r.sent);
+  t.e2e_ms = to_ms(r.done - r.sent);
+  if (r.output_tokens > 1 && r.last_token > r.first_token) {
+    t.tpot_ms = to_ms(r.last_token - r.first_token) / static_cast<double>(r.output_tokens - 1);
+  }
+  if (r.done > r.sent) t.output_tps = static_cast<double>(r.output_tokens) / to_s(r.done - r.sent);
+  return t;
+}
+
+void append_inter_token_ms(const RequestRecord& r, std::vector<double>& out) {
+  Nanos prev = 0;
+  for (const auto& c : r.chunks) {
+    if (c.tokens <= 0) continue;
+    if (prev != 0) out.push_back(to_ms(c.t - prev));
+    prev = c.t;
+  }
+}
+
+CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64_t max_tokens) {
+  CellSummary s;
+  std::vector<double> ttft, itl, tpot, e2e, queue, tps, prompt, output;
+  Nanos window_start = kNever;
+  Nanos window_end = 0;
+  for (const auto& r : records) {
+    if (r.sent > 0) window_start = std::min(window_start, r.sent);
+    if (r.done > 0) window_end = std::max(window_end, r.done);
+    const RequestTimings t = derive_timings(r);
+    if (t.queue_ms) queue.push_back(*t.queue_ms);
+    if (r.status == RequestStatus::cancelled) {
+      ++s.requests_cancelled;
+      continue;
+    }
+    if (!r.ok()) {
+      ++s.requests_failed;
+      ++s.errors[std::string(error_class_name(r.error))];
+      if (s.first_error.empty()) {
+        s.first_error = "request " + std::to_string(r.index) + ": " + std::string(error_class_name(r.error)) +
+                        ": " + r.error_detail;
+      }
+      continue;
+    }
+    ++s.requests_ok;
+    if (t.ttft_ms) ttft.push_back(*t.ttft_ms);
+    if (t.e2e_ms) e2e.push_back(*t.e2e_ms);
+    if (t.tpot_ms) tpot.push_back(*t.tpot_ms);
+    if (t.output_tps) tps.push_back(*t.output_tps);
+    append_inter_token_ms(r, itl);
+    if (r.prompt_tokens) prompt.push_back(static_cast<double>(*r.prompt_tokens));
+    output.push_back(static_cast<double>(r.output_tokens));
+    s.total_output_tokens += r.output_tokens;
+    if (max_tokens > 0 && r.output_tokens < max_tokens) ++s.short_outputs;
+    ++s.output_count_sources[std::string(count_source_name(r.output_tokens_source))];
+  }
+  s.ttft_ms = describe(std::move(ttft));
+  s.itl_ms = describe(std::move(itl));
+  s.tpot_ms = describe(std::move(tpot));
+  s.e2e_ms = describe(std::move(e2e));
+  s.queue_ms = describe(std::move(queue));
+  s.request_output_tps = describe(std::move(tps));
+  s.prompt_tokens = describe(std::move(prompt));
+  s.output_tokens = describe(std::move(output));
+  if (window_end > window_start && window_start != kNever) {
+    s.duration_s = to_s(window_end - window_start);
+    s.output_tokens_per_s = static_cast<double>(s.total_output_tokens) / s.duration_s;
+    s.request_rate = static_cast<double>(s.requests_ok) / s.duration_s;
+  }
+  return s;
+}
+
+}  // namespace hakari::metrics

@@ -1,0 +1,60 @@
+// Latency and throughput derived from raw request records. Pure functions; the
+// definitions here are the ones every report prints (see docs/metrics.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hakari/metrics/request_record.h"
+#include "hakari/metrics/stats.h"
+
+namespace hakari::metrics {
+
+struct RequestTimings {
+  std::optional<double> ttft_ms;        // sent -> first chunk with generated content
+  std::optional<double> e2e_ms;         // sent -> end of response
+  std::optional<double> queue_ms;       // scheduled -> sent (client-side delay)
+  std::optional<double> tpot_ms;        // (last token - first token) / (output tokens - 1)
+  std::optional<double> output_tps;     // output tokens / e2e
+};
+
+RequestTimings derive_timings(const RequestRecord& r);
+
+// Gaps between successive chunks carrying generated content, in ms, appended to `out`.
+// A chunk holding several tokens is one gap (what a reader of the stream experiences).
+void append_inter_token_ms(const RequestRecord& r, std::vector<double>& out);
+
+struct CellSummary {
+  std::int64_t requests_ok = 0;
+  std::int64_t requests_failed = 0;
+  std::int64_t requests_cancelled = 0;
+  std::map<std::string, std::int64_t> errors;  // error class -> count
+  std::string first_error;                     // one example, for the reader
+
+  Distribution ttft_ms;
+  Distribution itl_ms;
+  Distribution tpot_ms;
+  Distribution e2e_ms;
+  Distribution queue_ms;
+  Distribution request_output_tps;
+  Distribution prompt_tokens;
+  Distribution output_tokens;
+
+  std::int64_t total_output_tokens = 0;
+  double duration_s = 0;           // first send to last completion
+  double output_tokens_per_s = 0;  // all successful output tokens over the duration
+  double request_rate = 0;         // successful requests per second over the duration
+
+  // Of the successful requests, how many stopped short of the requested length
+  // (the server did not honour, or could not be asked for, an exact length).
+  std::int64_t short_outputs = 0;
+  std::map<std::string, std::int64_t> output_count_sources;
+};
+
+// Summarises the records of one cell. `max_tokens` is what each request asked for.
+CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64_t max_tokens);
+
+}  // namespace hakari::metrics

@@ -1,0 +1,149 @@
+// Human-readable renderings of a run: the terminal table and summary.md.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "hakari/report/summary.h"
+
+namespace hakari::report {
+namespace {
+
+std::string num(double v, int decimals = 1) {
+  if (!std::isfinite(v)) return "-";
+  return fmt::format("{:.{}f}", v, decimals);
+}
+
+std::string with_ci(const metrics::Distribution& d, int decimals = 1) {
+  if (d.n == 0) return "-";
+  if (d.n < 2 || !std::isfinite(d.ci95_high)) return num(d.mean, decimals);
+  return fmt::format("{} ± {}", num(d.mean, decimals), num((d.ci95_high - d.ci95_low) / 2, decimals));
+}
+
+std::string gib(std::int64_t bytes) { return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1u << 30)); }
+
+std::string escape_md(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|' || c == '`' || c == '*' || c == '_' || c == '<' || c == '>' || c == '[' || c == ']') out.push_back('\\');
+    out.push_back(c == '\n' ? ' ' : c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_terminal_table(const RunReport& report) {
+  std::string out;
+  const auto& r = report.run;
+  out += fmt::format("hakari run {} · {} · {} {} · model {}{}\n", r.id, r.target_url, r.server_kind,
+                     r.server_version, r.server_model.empty() ? "(default)" : r.server_model,
+                     r.simulated ? " · SIMULATED" : "");
+  out += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}\n", "conc", "ok",
+                     "fail", "TTFT p50", "p99", "ITL p50", "p99", "TPOT p50", "E2E p50", "out tok/s", "req/s");
+  for (const auto& cr : report.cells) {
+    const auto& s = cr.summary;
+    out += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}\n",
+                       cr.cell.concurrency, s.requests_ok, s.requests_failed + s.requests_cancelled,
+                       num(s.ttft_ms.p50), num(s.ttft_ms.p99), num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2),
+                       num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50), num(s.output_tokens_per_s), num(s.request_rate, 2));
+  }
+  out += "latencies in ms; TTFT/ITL/TPOT/E2E as defined in docs/metrics.md\n";
+  for (const auto& cr : report.cells) {
+    if (!cr.summary.first_error.empty()) {
+      out += fmt::format("c={}: {} failed, e.g. {}\n", cr.cell.concurrency, cr.summary.requests_failed,
+                         cr.summary.first_error);
+    }
+  }
+  return out;
+}
+
+std::string render_summary_markdown(const RunReport& report) {
+  const auto& r = report.run;
+  std::string md;
+  md += fmt::format("# hakari run {} — {}\n\n", r.id, escape_md(r.target_url));
+  if (r.simulated) {
+    md += "> **Simulated.** These numbers were measured against `hakari sim`, a simulator that speaks the "
+          "servers' protocols with a timing model. They describe hakari and the model, not a real deployment.\n\n";
+  }
+  md += "| | |\n|---|---|\n";
+  md += fmt::format("| Target | {} (API `{}`) |\n", escape_md(r.target_url), r.api);
+  md += fmt::format("| Server | {} {} |\n", escape_md(r.server_kind), escape_md(r.server_version));
+  md += fmt::format("| Model | {} |\n", escape_md(r.server_model.empty() ? "(server default)" : r.server_model));
+  md += fmt::format("| Run | {} → {} ({}) |\n", r.started_at, r.finished_at, r.status);
+  md += fmt::format("| hakari | {} ({}, {}{}) |\n", r.hakari_version, r.git_commit, r.build_type,
+                    r.sanitize.empty() ? "" : ", sanitize=" + r.sanitize);
+  md += fmt::format("| Client host | {} · {} CPUs · {} · {} · governor {} |\n", escape_md(r.host_cpu), r.host_cpus,
+                    gib(r.host_memory_bytes), escape_md(r.host_kernel), r.cpu_governor.empty() ? "n/a" : r.cpu_governor);
+  md += fmt::format("| Command | `{}` |\n\n", r.command_line);
+
+  md += "## Results\n\n";
+  md += "| Concurrency | OK | Failed | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT p50 | E2E p50 | Output tok/s | Requests/s |\n";
+  md += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& cr : report.cells) {
+    const auto& s = cr.summary;
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency, s.requests_ok,
+                      s.requests_failed + s.requests_cancelled, num(s.ttft_ms.p50), num(s.ttft_ms.p99),
+                      num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50),
+                      num(s.output_tokens_per_s), num(s.request_rate, 2));
+  }
+  md += "\nLatencies in milliseconds. Output tok/s is all successful output tokens over the cell's wall time.\n\n";
+
+  md += "### Means with 95 % confidence intervals\n\n";
+  md += "| Concurrency | n | TTFT | ITL | TPOT | E2E |\n|---:|---:|---:|---:|---:|---:|\n";
+  for (const auto& cr : report.cells) {
+    const auto& s = cr.summary;
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency, s.requests_ok, with_ci(s.ttft_ms),
+                      with_ci(s.itl_ms, 2), with_ci(s.tpot_ms, 2), with_ci(s.e2e_ms));
+  }
+
+  md += "\n## How the numbers were measured\n\n";
+  for (const auto& cr : report.cells) {
+    const auto& c = cr.cell;
+    const auto& s = cr.summary;
+    md += fmt::format("- Concurrency {}: {} requests (+{} warm-up), prompt ≈{} tokens (server counted {}), "
+                      "max {} output tokens",
+                      c.concurrency, c.requests_planned, c.warmup_requests, c.prompt_tokens, num(s.prompt_tokens.mean, 0),
+                      c.max_tokens);
+    if (c.length_forcing.empty()) {
+      md += "; this API cannot force the output length, so answers may be shorter";
+    } else {
+      md += fmt::format("; exact length requested with `{}`", c.length_forcing);
+    }
+    if (s.short_outputs > 0) md += fmt::format("; **{} answers stopped short**", s.short_outputs);
+    std::string sources;
+    for (const auto& [k, v] : s.output_count_sources) sources += fmt::format("{}{} ×{}", sources.empty() ? "" : ", ", k, v);
+    if (!sources.empty()) md += fmt::format("; output tokens counted by {}", sources);
+    md += ".\n";
+  }
+  bool any_errors = false;
+  for (const auto& cr : report.cells) any_errors = any_errors || !cr.summary.errors.empty();
+  if (any_errors) {
+    md += "\n## Failed requests\n\n| Concurrency | Reason | Count |\n|---:|---|---:|\n";
+    for (const auto& cr : report.cells) {
+      for (const auto& [k, v] : cr.summary.errors) md += fmt::format("| {} | {} | {} |\n", cr.cell.concurrency, k, v);
+    }
+    for (const auto& cr : report.cells) {
+      if (!cr.summary.first_error.empty()) {
+        md += fmt::format("\nExample at concurrency {}: {}\n", cr.cell.concurrency, escape_md(cr.summary.first_error));
+      }
+    }
+  }
+  std::istringstream warnings(r.noise_warnings);
+  std::string first_warning;
+  for (std::string l; std::getline(warnings, l);) {
+    if (l.empty()) continue;
+    if (first_warning.empty()) md += "\n## Conditions that may add noise\n\n";
+    first_warning = l;
+    md += "- " + escape_md(l) + "\n";
+  }
+  md += "\n## Definitions\n\n"
+        "- **TTFT**: request sent → first chunk carrying generated text (role-only chunks do not count).\n"
+        "- **ITL**: gap between successive chunks carrying generated text, pooled over all requests.\n"
+        "- **TPOT**: (last token − first token) ÷ (output tokens − 1), per request.\n"
+        "- **E2E**: request sent → end of the response.\n"
+        "- Timestamps are taken in the client's read callback, before parsing, on CLOCK_MONOTONIC.\n";
+  return md;
+}
+
+}  // namespace hakari::report

@@ -1,0 +1,36 @@
+// A run's results as a report sees them: provenance plus, per cell, the summary computed
+// from the raw records in the results database. Built from the database alone, so a
+// report can be made again at any time from results.db.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hakari/metrics/request_metrics.h"
+#include "hakari/store/results_store.h"
+
+namespace hakari::report {
+
+inline constexpr int kSummarySchemaVersion = 1;
+
+struct CellReport {
+  store::CellInfo cell;
+  metrics::CellSummary summary;
+};
+
+struct RunReport {
+  store::RunInfo run;
+  std::vector<CellReport> cells;
+};
+
+RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id);
+
+// summary.json: {"schema_version":1,"run":{..},"cells":[{"concurrency":..,"ttft_ms":{..},..}]}
+std::string render_summary_json(const RunReport& report);
+// summary.md: provenance, the results table, definitions and caveats.
+std::string render_summary_markdown(const RunReport& report);
+// The table printed on the terminal at the end of a run.
+std::string render_terminal_table(const RunReport& report);
+
+}  // namespace hakari::report

@@ -1,0 +1,100 @@
+// The results database: runs, cells and raw per-request records, in SQLite. The schema is
+// declared once (results_store.cpp) and every CREATE, INSERT and SELECT is generated from
+// that declaration. It carries a version and migrates forward from the first release.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hakari/core/clock.h"
+#include "hakari/metrics/request_record.h"
+#include "hakari/store/sqlite.h"
+
+namespace hakari::store {
+
+// Provenance of one invocation of `hakari run`.
+struct RunInfo {
+  std::int64_t id = 0;
+  std::string started_at;  // ISO 8601, UTC
+  std::string finished_at;
+  std::string status = "running";  // running | complete | interrupted | failed
+  Nanos wall_anchor_ns = 0;        // wall clock at mono_anchor_ns, to show monotonic times as dates
+  Nanos mono_anchor_ns = 0;
+  std::string hakari_version;
+  std::string git_commit;
+  std::string build_type;
+  std::string sanitize;
+  std::string compiler;
+  std::string host_name;
+  std::string host_os;
+  std::string host_kernel;
+  std::string host_cpu;
+  std::int64_t host_cpus = 0;
+  std::int64_t host_memory_bytes = 0;
+  std::string cpu_governor;
+  double load_avg = 0;
+  std::string noise_warnings;  // one per line
+  std::string target_url;
+  std::string api;
+  std::string server_kind;
+  std::string server_version;
+  std::string server_model;
+  std::string server_header;
+  std::int64_t simulated = 0;
+  std::string command_line;
+  std::int64_t seed = 0;
+};
+
+// One point of the matrix: here, one concurrency level.
+struct CellInfo {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  std::int64_t ordinal = 0;
+  std::int64_t concurrency = 0;
+  std::int64_t requests_planned = 0;
+  std::int64_t warmup_requests = 0;
+  std::int64_t prompt_tokens = 0;  // requested prompt length
+  std::int64_t max_tokens = 0;
+  std::string model;               // model name sent in requests
+  std::string length_forcing;      // how exact output length was asked for; "" = it could not be
+  std::string status = "running";  // running | complete | interrupted | failed
+  std::string note;
+  Nanos started_ns = 0;
+  Nanos ended_ns = 0;
+};
+
+enum class RequestTable { measured, warmup };
+
+class ResultsStore {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database and brings its schema to kSchemaVersion. A database
+  // from a newer hakari is refused rather than misread.
+  explicit ResultsStore(const std::string& path);
+
+  std::int64_t insert_run(RunInfo& run);  // sets run.id
+  void update_run(const RunInfo& run);
+  std::int64_t insert_cell(CellInfo& cell);  // sets cell.id
+  void update_cell(const CellInfo& cell);
+  // Inserts in one transaction.
+  void insert_requests(std::int64_t cell_id, const std::vector<metrics::RequestRecord>& records,
+                       RequestTable table = RequestTable::measured);
+
+  std::vector<RunInfo> runs();
+  std::optional<RunInfo> run(std::int64_t id);
+  std::vector<CellInfo> cells(std::int64_t run_id);
+  std::vector<metrics::RequestRecord> requests(std::int64_t cell_id, RequestTable table = RequestTable::measured);
+
+  const std::string& path() const { return db_.path(); }
+
+ private:
+  void migrate();
+  std::mutex mu_;  // one connection, shared by the run thread and the record writer
+  Database db_;
+};
+
+}  // namespace hakari::store

@@ -1,0 +1,74 @@
+// A thin RAII layer over SQLite: a connection, prepared statements, errors as exceptions
+// that name the database and the statement.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hakari::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql);
+  ~Statement();
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  // Parameters are 1-based, as in SQLite.
+  void bind_int(int i, std::int64_t v);
+  void bind_double(int i, double v);
+  void bind_text(int i, std::string_view v);
+  void bind_blob(int i, std::string_view v);
+  void bind_null(int i);
+
+  // Returns true while there is a row to read.
+  bool step();
+  void reset();
+
+  // Columns are 0-based, as in SQLite.
+  bool is_null(int i) const;
+  std::int64_t column_int(int i) const;
+  double column_double(int i) const;
+  std::string column_text(int i) const;
+  std::string column_blob(int i) const;
+
+ private:
+  void check(int rc, const char* what) const;
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+ public:
+  // Opens (creating if needed) the database at `path`, in WAL mode so a reader can look
+  // while a run writes, and a crash loses at most the transaction in flight.
+  explicit Database(const std::string& path);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  void exec(std::string_view sql);
+  Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+  std::int64_t last_insert_rowid() const;
+  int user_version();
+  void set_user_version(int v);
+  const std::string& path() const { return path_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string path_;
+};
+
+}  // namespace hakari::store

@@ -1,0 +1,327 @@
+#include "hakari/transport/http_client.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <mutex>
+#include <stdexcept>
+
+namespace hakari::transport {
+namespace {
+
+CURLM* as_multi(void* p) { return static_cast<CURLM*>(p); }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// "HTTP/1.1 200 OK" -> 200; 0 when the line is not a status line.
+long parse_status_line(std::string_view line) {
+  if (line.substr(0, 5) != "HTTP/") return 0;
+  auto sp = line.find(' ');
+  if (sp == std::string_view::npos) return 0;
+  std::string_view rest = line.substr(sp + 1);
+  long code = 0;
+  auto [ptr, ec] = std::from_chars(rest.data(), rest.data() + std::min<std::size_t>(rest.size(), 3), code);
+  if (ec != std::errc() || ptr != rest.data() + 3) return 0;
+  return code;
+}
+
+TransferError classify(CURLcode code) {
+  switch (code) {
+    case CURLE_OK: return TransferError::none;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL: return TransferError::connect;
+    case CURLE_OPERATION_TIMEDOUT: return TransferError::timeout;
+    case CURLE_SEND_ERROR: return TransferError::send;
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_GOT_NOTHING:
+    case CURLE_WEIRD_SERVER_REPLY: return TransferError::recv;
+    case CURLE_WRITE_ERROR: return TransferError::aborted;
+    default: return TransferError::other;
+  }
+}
+
+}  // namespace
+
+std::string_view transfer_error_name(TransferError e) {
+  switch (e) {
+    case TransferError::none: return "none";
+    case TransferError::connect: return "connect";
+    case TransferError::timeout: return "timeout";
+    case TransferError::send: return "send";
+    case TransferError::recv: return "recv";
+    case TransferError::aborted: return "aborted";
+    case TransferError::cancelled: return "cancelled";
+    case TransferError::other: return "other";
+  }
+  return "other";
+}
+
+void init_http_global() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+      throw std::runtime_error("libcurl could not be initialised");
+    }
+  });
+}
+
+struct HttpClientLoop::Transfer {
+  TransferId id = 0;
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string body;  // libcurl reads the POST body from here, without copying
+  TransferObserver* observer = nullptr;
+  long status = 0;
+  bool aborted_by_observer = false;
+  Nanos idle_timeout = 0;
+  Nanos last_read = 0;  // 0 until the first body byte: the wait for it is bounded by the total timeout
+  char error_buffer[CURL_ERROR_SIZE] = {};
+};
+
+namespace {
+
+size_t on_body_cb(char* data, size_t size, size_t nmemb, void* user) {
+  const Nanos t = now_ns();  // first, before anything looks at the bytes
+  auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
+  const size_t n = size * nmemb;
+  tr->last_read = t;
+  if (!tr->observer->on_body(std::string_view(data, n), t)) {
+    tr->aborted_by_observer = true;
+    return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
+  }
+  return n;
+}
+
+size_t on_header_cb(char* data, size_t size, size_t nmemb, void* user) {
+  const Nanos t = now_ns();
+  auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
+  const size_t n = size * nmemb;
+  std::string_view line(data, n);
+  if (long code = parse_status_line(line); code != 0) {
+    // An interim 1xx response is followed by the real status line.
+    if (code >= 200 || tr->status == 0) {
+      tr->status = code;
+      if (code >= 200) tr->observer->on_status(code, t);
+    }
+    return n;
+  }
+  if (auto colon = line.find(':'); colon != std::string_view::npos) {
+    tr->observer->on_header(trim(line.substr(0, colon)), trim(line.substr(colon + 1)));
+  }
+  return n;
+}
+
+}  // namespace
+
+HttpClientLoop::HttpClientLoop() {
+  init_http_global();
+  multi_ = curl_multi_init();
+  if (!multi_) throw std::runtime_error("curl_multi_init failed");
+  // One connection per concurrent stream, as a fleet of real clients would have.
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
+}
+
+HttpClientLoop::~HttpClientLoop() {
+  for (auto& [id, tr] : transfers_) {
+    curl_multi_remove_handle(as_multi(multi_), tr->easy);
+    curl_easy_cleanup(tr->easy);
+    curl_slist_free_all(tr->headers);
+  }
+  for (void* e : idle_easy_) curl_easy_cleanup(static_cast<CURL*>(e));
+  curl_multi_cleanup(as_multi(multi_));
+}
+
+void* HttpClientLoop::acquire_easy() {
+  if (!idle_easy_.empty()) {
+    void* e = idle_easy_.back();
+    idle_easy_.pop_back();
+    curl_easy_reset(static_cast<CURL*>(e));
+    return e;
+  }
+  CURL* e = curl_easy_init();
+  if (!e) throw std::runtime_error("curl_easy_init failed");
+  return e;
+}
+
+TransferId HttpClientLoop::start(const HttpRequest& request, TransferObserver* observer) {
+  auto tr = std::make_unique<Transfer>();
+  tr->id = next_id_++;
+  tr->observer = observer;
+  tr->easy = static_cast<CURL*>(acquire_easy());
+  tr->body = request.body;
+  CURL* e = tr->easy;
+
+  curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+  curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, tr->error_buffer);
+  curl_easy_setopt(e, CURLOPT_PRIVATE, tr.get());
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body_cb);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, tr.get());
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header_cb);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, tr.get());
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout / kNanosPerMilli));
+  if (request.total_timeout > 0) {
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout / kNanosPerMilli));
+  }
+  // libcurl's low-speed limit averages over seconds and misses a stall after a burst, so
+  // the idle limit is enforced by poll() from the time of the last read.
+  tr->idle_timeout = request.idle_timeout;
+  if (request.method == "GET") {
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, tr->body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(tr->body.size()));
+  }
+  // No "Expect: 100-continue" round trip before large prompts.
+  tr->headers = curl_slist_append(tr->headers, "Expect:");
+  for (const auto& h : request.headers) tr->headers = curl_slist_append(tr->headers, h.c_str());
+  curl_easy_setopt(e, CURLOPT_HTTPHEADER, tr->headers);
+
+  TransferId id = tr->id;
+  Transfer* raw = tr.get();
+  transfers_.emplace(id, std::move(tr));
+  if (CURLMcode mc = curl_multi_add_handle(as_multi(multi_), e); mc != CURLM_OK) {
+    finish(raw, TransferResult{TransferError::other, curl_multi_strerror(mc), 0});
+  }
+  return id;
+}
+
+void HttpClientLoop::finish(Transfer* t, TransferResult result) {
+  curl_multi_remove_handle(as_multi(multi_), t->easy);
+  curl_slist_free_all(t->headers);
+  t->headers = nullptr;
+  idle_easy_.push_back(t->easy);
+  TransferObserver* obs = t->observer;
+  const Nanos now = now_ns();
+  transfers_.erase(t->id);  // destroys *t
+  obs->on_complete(result, now);
+}
+
+void HttpClientLoop::cancel(TransferId id) {
+  auto it = transfers_.find(id);
+  if (it == transfers_.end()) return;
+  Transfer* t = it->second.get();
+  finish(t, TransferResult{TransferError::cancelled, "cancelled", t->status});
+}
+
+void HttpClientLoop::cancel_all() {
+  while (!transfers_.empty()) cancel(transfers_.begin()->first);
+}
+
+void HttpClientLoop::drive() {
+  int running = 0;
+  curl_multi_perform(as_multi(multi_), &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(as_multi(multi_), &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+    if (!t) continue;
+    CURLcode code = msg->data.result;
+    TransferResult r;
+    r.http_status = t->status;
+    r.error = classify(code);
+    if (code != CURLE_OK) {
+      r.detail = t->error_buffer[0] ? t->error_buffer : curl_easy_strerror(code);
+    }
+    if (t->aborted_by_observer) {
+      r.error = TransferError::aborted;
+      r.detail = "aborted by the response decoder";
+    }
+    finish(t, std::move(r));
+  }
+}
+
+void HttpClientLoop::expire_idle() {
+  const Nanos now = now_ns();
+  if (now - last_idle_check_ < kIdleCheckInterval) return;
+  last_idle_check_ = now;
+  std::vector<Transfer*> stalled;
+  for (auto& [id, t] : transfers_) {
+    if (t->idle_timeout > 0 && t->last_read > 0 && now - t->last_read > t->idle_timeout) stalled.push_back(t.get());
+  }
+  for (Transfer* t : stalled) {
+    char why[96];
+    std::snprintf(why, sizeof why, "no data for %.1f s (idle timeout)", to_s(now - t->last_read));
+    finish(t, TransferResult{TransferError::timeout, why, t->status});
+  }
+}
+
+void HttpClientLoop::poll(Nanos max_wait) {
+  drive();
+  expire_idle();
+  if (transfers_.empty()) return;
+  // Wake often enough to enforce idle timeouts on time.
+  const Nanos wait = std::min(max_wait, kIdleCheckInterval);
+  int timeout_ms = static_cast<int>(std::clamp<Nanos>(wait / kNanosPerMilli, 0, 60'000));
+  curl_multi_poll(as_multi(multi_), nullptr, 0, timeout_ms, nullptr);
+  drive();
+  expire_idle();
+}
+
+void HttpClientLoop::wakeup() { curl_multi_wakeup(as_multi(multi_)); }
+
+// --- one-off fetches -------------------------------------------------------------------
+
+namespace {
+
+class CollectingObserver final : public TransferObserver {
+ public:
+  explicit CollectingObserver(FetchResult& out, std::size_t max) : out_(out), max_(max) {}
+  void on_status(long, Nanos) override {}
+  void on_header(std::string_view name, std::string_view value) override {
+    if (equals_ci(name, "content-type")) out_.content_type.assign(value);
+    if (equals_ci(name, "server")) out_.server.assign(value);
+  }
+  bool on_body(std::string_view bytes, Nanos) override {
+    if (out_.body.size() + bytes.size() > max_) {
+      too_large_ = true;
+      return false;
+    }
+    out_.body.append(bytes);
+    return true;
+  }
+  void on_complete(const TransferResult& r, Nanos) override {
+    out_.result = r;
+    if (too_large_) out_.result.detail = "response body larger than " + std::to_string(max_) + " bytes";
+  }
+
+ private:
+  static bool equals_ci(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return (x | 0x20) == (y | 0x20);
+           });
+  }
+  FetchResult& out_;
+  std::size_t max_;
+  bool too_large_ = false;
+};
+
+}  // namespace
+
+FetchResult http_fetch(const HttpRequest& request, std::size_t max_body_bytes) {
+  FetchResult out;
+  CollectingObserver obs(out, max_body_bytes);
+  HttpClientLoop loop;
+  loop.start(request, &obs);
+  while (loop.in_flight() > 0) loop.poll(100 * kNanosPerMilli);
+  return out;
+}
+
+}  // namespace hakari::transport
