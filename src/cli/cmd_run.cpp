@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <sys/resource.h>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -87,6 +88,13 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
     if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
   }
   std::filesystem::rename(tmp, path);
+}
+
+double process_cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
 }
 
 int usage_error(const std::string& message) {
@@ -250,6 +258,7 @@ int run_benchmark(const RunOptions& o) {
       cell.length_forcing = length_forcing;
       cell.started_ns = now_ns();
       results.insert_cell(cell);
+      const double cpu_before = process_cpu_ms();
 
       driver::CellPlan plan;
       plan.concurrency = c;
@@ -261,6 +270,7 @@ int run_benchmark(const RunOptions& o) {
       progress.finish();
       writer.flush();
       cell.ended_ns = now_ns();
+      cell.client_cpu_ms = process_cpu_ms() - cpu_before;
       cell.status = end == driver::CellEnd::interrupted ? "interrupted" : "complete";
       results.update_cell(cell);
       if (end == driver::CellEnd::interrupted) {

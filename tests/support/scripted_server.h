@@ -20,8 +20,9 @@
 namespace hakari::testing {
 
 struct ScriptStep {
-  int delay_ms = 0;   // pause before sending
-  std::string bytes;  // sent in one write
+  int delay_ms = 0;             // pause before sending
+  std::string bytes;            // sent in one write
+  bool await_request = false;   // first wait for the next request on the connection
 };
 
 class ScriptedServer {
@@ -65,6 +66,7 @@ class ScriptedServer {
     read_request(c);
     for (const auto& step : script_) {
       if (stop_) break;
+      if (step.await_request) read_request(c);
       if (step.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step.delay_ms));
       if (!step.bytes.empty() && ::send(c, step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL) < 0) break;
     }
@@ -74,19 +76,24 @@ class ScriptedServer {
   void read_request(int c) {
     char buf[65536];
     std::size_t need = std::string::npos;
-    while (request_.size() < need) {
+    std::size_t start = 0;
+    {
+      std::lock_guard lock(mu_);
+      start = request_.size();  // requests on one connection are kept one after another
+    }
+    while (request_.size() - start < need) {
       pollfd p{c, POLLIN, 0};
       if (::poll(&p, 1, 5'000) <= 0) return;
       ssize_t n = ::recv(c, buf, sizeof buf, 0);
       if (n <= 0) return;
       std::lock_guard lock(mu_);
       request_.append(buf, static_cast<std::size_t>(n));
-      auto end = request_.find("\r\n\r\n");
+      auto end = request_.find("\r\n\r\n", start);
       if (end != std::string::npos && need == std::string::npos) {
         std::size_t length = 0;
-        auto cl = request_.find("Content-Length: ");
+        auto cl = request_.find("Content-Length: ", start);
         if (cl != std::string::npos && cl < end) length = std::stoul(request_.substr(cl + 16));
-        need = end + 4 + length;
+        need = end + 4 + length - start;
       }
     }
   }

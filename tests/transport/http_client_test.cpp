@@ -174,6 +174,22 @@ TEST(HttpClientLoop, ObserverCanAbortAndCancelEndsATransferAtOnce) {
   }
 }
 
+TEST(HttpClientLoop, ARequestDroppedOnAReusedConnectionFailsInsteadOfBeingSilentlyRetried) {
+  // First request answered with keep-alive; the second is read, then the connection closes.
+  ScriptedServer server({{0, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, {0, "", true}});
+  HttpClientLoop loop;
+  Recorder first;
+  loop.start(post(server.url() + "/v1/chat/completions"), &first);
+  run_to_completion(loop);
+  ASSERT_EQ(first.result.error, TransferError::none) << first.result.detail;
+  Recorder second;
+  loop.start(post(server.url() + "/v1/chat/completions"), &second);
+  run_to_completion(loop);
+  EXPECT_EQ(second.result.error, TransferError::recv) << second.result.detail;
+  EXPECT_EQ(second.result.detail, "the server closed the connection without a response (not retried)");
+  EXPECT_EQ(second.status, 0);
+}
+
 TEST(HttpFetch, CollectsAWholeResponse) {
   ScriptedServer server({{0, "HTTP/1.1 200 OK\r\nServer: hakari-sim/0.1.0\r\nContent-Type: application/json\r\n"
                              "Content-Length: 15\r\n\r\n{\"status\":\"ok\"}"}});

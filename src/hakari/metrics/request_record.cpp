@@ -79,6 +79,15 @@ std::int64_t unzigzag(std::uint64_t v) {
   return static_cast<std::int64_t>(v >> 1) ^ -static_cast<std::int64_t>(v & 1);
 }
 
+// Time deltas wrap modulo 2^64 rather than overflow: a damaged blob decodes to nonsense
+// times, never to undefined behaviour.
+std::int64_t wrapping_sub(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+}
+std::int64_t wrapping_add(std::int64_t a, std::int64_t b) {
+  return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+}
+
 constexpr char kChunkBlobVersion = 1;
 
 }  // namespace
@@ -96,7 +105,7 @@ std::string pack_chunks(const std::vector<ChunkMark>& chunks, Nanos sent) {
   out.push_back(kChunkBlobVersion);
   Nanos prev = sent;
   for (const auto& c : chunks) {
-    put_varint(out, zigzag(c.t - prev));
+    put_varint(out, zigzag(wrapping_sub(c.t, prev)));
     put_varint(out, zigzag(c.tokens));
     prev = c.t;
   }
@@ -113,7 +122,7 @@ bool unpack_chunks(std::string_view blob, Nanos sent, std::vector<ChunkMark>& ou
     std::uint64_t dt = 0;
     std::uint64_t tok = 0;
     if (!get_varint(blob, dt) || !get_varint(blob, tok)) return false;
-    prev += unzigzag(dt);
+    prev = wrapping_add(prev, unzigzag(dt));
     std::int64_t tokens = unzigzag(tok);
     if (tokens < INT32_MIN || tokens > INT32_MAX) return false;
     out.push_back(ChunkMark{prev, static_cast<std::int32_t>(tokens)});

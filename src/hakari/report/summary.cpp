@@ -135,6 +135,13 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   w.field("duration_s", round4(s.duration_s));
   w.field("total_output_tokens", s.total_output_tokens);
   write_counts(w, "output_token_sources", s.output_count_sources);
+  // The client's own CPU cost; it includes the writer thread and the progress display.
+  w.field("client_cpu_ms", round4(c.client_cpu_ms));
+  if (s.total_output_tokens > 0) {
+    w.field("client_cpu_us_per_token", round4(c.client_cpu_ms * 1e3 / static_cast<double>(s.total_output_tokens)));
+  } else {
+    w.field_null("client_cpu_us_per_token");
+  }
   if (c.note.empty()) {
     w.field_null("note");
   } else {

@@ -118,6 +118,7 @@ const std::vector<Column<CellInfo>>& cell_columns() {
       text_col<C, &C::note>("note"),
       int_col<C, &C::started_ns>("started_ns"),
       int_col<C, &C::ended_ns>("ended_ns"),
+      real_col<C, &C::client_cpu_ms>("client_cpu_ms"),
   };
   return cols;
 }

@@ -64,6 +64,9 @@ struct CellInfo {
   std::string note;
   Nanos started_ns = 0;
   Nanos ended_ns = 0;
+  // CPU time (user + system) the hakari process spent during the cell: the client's own
+  // cost, which must stay small next to what it measures.
+  double client_cpu_ms = 0;
 };
 
 enum class RequestTable { measured, warmup };

@@ -85,6 +85,8 @@ struct HttpClientLoop::Transfer {
   TransferObserver* observer = nullptr;
   long status = 0;
   bool aborted_by_observer = false;
+  int attempts = 0;               // requests libcurl put on the wire for this transfer
+  bool retry_refused = false;
   Nanos idle_timeout = 0;
   Nanos last_read = 0;  // 0 until the first body byte: the wait for it is bounded by the total timeout
   char error_buffer[CURL_ERROR_SIZE] = {};
@@ -102,6 +104,17 @@ size_t on_body_cb(char* data, size_t size, size_t nmemb, void* user) {
     return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
   }
   return n;
+}
+
+// libcurl silently re-sends a request when a reused connection dies before any response.
+// A benchmark must not hide that: the second attempt is refused and the request fails.
+int on_prereq_cb(void* user, char*, char*, int, int) {
+  auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
+  if (++tr->attempts > 1) {
+    tr->retry_refused = true;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
 }
 
 size_t on_header_cb(char* data, size_t size, size_t nmemb, void* user) {
@@ -174,6 +187,8 @@ TransferId HttpClientLoop::start(const HttpRequest& request, TransferObserver* o
   curl_easy_setopt(e, CURLOPT_WRITEDATA, tr.get());
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header_cb);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, tr.get());
+  curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq_cb);
+  curl_easy_setopt(e, CURLOPT_PREREQDATA, tr.get());
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout / kNanosPerMilli));
   if (request.total_timeout > 0) {
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout / kNanosPerMilli));
@@ -243,6 +258,9 @@ void HttpClientLoop::drive() {
     if (t->aborted_by_observer) {
       r.error = TransferError::aborted;
       r.detail = "aborted by the response decoder";
+    } else if (t->retry_refused) {
+      r.error = TransferError::recv;
+      r.detail = "the server closed the connection without a response (not retried)";
     }
     finish(t, std::move(r));
   }
