@@ -1,6 +1,9 @@
 #include "hakari/transport/http_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -138,10 +141,44 @@ size_t on_header_cb(char* data, size_t size, size_t nmemb, void* user) {
 
 }  // namespace
 
+// libcurl tells the loop which sockets to watch and when to call it back.
+struct LoopCallbacks {
+  static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* loop = static_cast<HttpClientLoop*>(user);
+    if (what == CURL_POLL_REMOVE) {
+      epoll_ctl(loop->epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.data.fd = fd;
+    if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) ev.events |= EPOLLIN;
+    if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) ev.events |= EPOLLOUT;
+    if (epoll_ctl(loop->epoll_fd_, EPOLL_CTL_MOD, fd, &ev) != 0) {
+      epoll_ctl(loop->epoll_fd_, EPOLL_CTL_ADD, fd, &ev);
+    }
+    return 0;
+  }
+  static int on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* loop = static_cast<HttpClientLoop*>(user);
+    loop->curl_deadline_ = timeout_ms < 0 ? kNever : now_ns() + timeout_ms * kNanosPerMilli;
+    return 0;
+  }
+};
+
 HttpClientLoop::HttpClientLoop() {
   init_http_global();
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   multi_ = curl_multi_init();
-  if (!multi_) throw std::runtime_error("curl_multi_init failed");
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || !multi_) throw std::runtime_error("cannot create the HTTP event loop");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &ev);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_SOCKETFUNCTION, LoopCallbacks::on_socket);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_TIMERFUNCTION, LoopCallbacks::on_timer);
+  curl_multi_setopt(as_multi(multi_), CURLMOPT_TIMERDATA, this);
   // One connection per concurrent stream, as a fleet of real clients would have.
   curl_multi_setopt(as_multi(multi_), CURLMOPT_MAX_HOST_CONNECTIONS, 0L);
   curl_multi_setopt(as_multi(multi_), CURLMOPT_PIPELINING, CURLPIPE_NOTHING);
@@ -155,6 +192,8 @@ HttpClientLoop::~HttpClientLoop() {
   }
   for (void* e : idle_easy_) curl_easy_cleanup(static_cast<CURL*>(e));
   curl_multi_cleanup(as_multi(multi_));
+  close(wake_fd_);
+  close(epoll_fd_);
 }
 
 void* HttpClientLoop::acquire_easy() {
@@ -239,9 +278,7 @@ void HttpClientLoop::cancel_all() {
   while (!transfers_.empty()) cancel(transfers_.begin()->first);
 }
 
-void HttpClientLoop::drive() {
-  int running = 0;
-  curl_multi_perform(as_multi(multi_), &running);
+void HttpClientLoop::collect_done() {
   int left = 0;
   while (CURLMsg* msg = curl_multi_info_read(as_multi(multi_), &left)) {
     if (msg->msg != CURLMSG_DONE) continue;
@@ -282,18 +319,40 @@ void HttpClientLoop::expire_idle() {
 }
 
 void HttpClientLoop::poll(Nanos max_wait) {
-  drive();
-  expire_idle();
   if (transfers_.empty()) return;
-  // Wake often enough to enforce idle timeouts on time.
-  const Nanos wait = std::min(max_wait, kIdleCheckInterval);
-  int timeout_ms = static_cast<int>(std::clamp<Nanos>(wait / kNanosPerMilli, 0, 60'000));
-  curl_multi_poll(as_multi(multi_), nullptr, 0, timeout_ms, nullptr);
-  drive();
+  int running = 0;
+  Nanos now = now_ns();
+  // Wake often enough to enforce idle timeouts on time, and when libcurl asks.
+  Nanos wait = std::min({max_wait, kIdleCheckInterval, std::max<Nanos>(curl_deadline_ - now, 0)});
+  // epoll counts in milliseconds; round up so a due timer is not spun on.
+  const int timeout_ms = static_cast<int>((std::clamp<Nanos>(wait, 0, 60 * kNanosPerSecond) + kNanosPerMilli - 1) / kNanosPerMilli);
+  epoll_event events[64];
+  const int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  for (int i = 0; i < n; ++i) {
+    const int fd = events[i].data.fd;
+    if (fd == wake_fd_) {
+      std::uint64_t drained = 0;
+      [[maybe_unused]] auto r = read(wake_fd_, &drained, sizeof drained);
+      continue;
+    }
+    int mask = 0;
+    if (events[i].events & EPOLLIN) mask |= CURL_CSELECT_IN;
+    if (events[i].events & EPOLLOUT) mask |= CURL_CSELECT_OUT;
+    if (events[i].events & (EPOLLERR | EPOLLHUP)) mask |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(as_multi(multi_), fd, mask, &running);
+  }
+  if (now_ns() >= curl_deadline_) {
+    curl_deadline_ = kNever;  // on_timer sets the next one
+    curl_multi_socket_action(as_multi(multi_), CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+  collect_done();
   expire_idle();
 }
 
-void HttpClientLoop::wakeup() { curl_multi_wakeup(as_multi(multi_)); }
+void HttpClientLoop::wakeup() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] auto r = write(wake_fd_, &one, sizeof one);
+}
 
 // --- one-off fetches -------------------------------------------------------------------
 
