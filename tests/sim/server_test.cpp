@@ -83,7 +83,8 @@ TEST(SimServer, ChatStreamIsChunkedSseOneEventPerChunk) {
   auto finish = parse(p, frames[6]);
   EXPECT_EQ(std::string_view(finish["choices"].at(0)["finish_reason"]), "length");
   EXPECT_EQ(std::int64_t(finish["usage"]["completion_tokens"]), 5);
-  EXPECT_EQ(std::int64_t(finish["usage"]["prompt_tokens"]), 11);
+  // "Hello there" is 2 tokens, plus 4 for the message and 3 for the assistant primer.
+  EXPECT_EQ(std::int64_t(finish["usage"]["prompt_tokens"]), 9);
   EXPECT_EQ(std::int64_t(finish["timings"]["predicted_n"]), 5);
   EXPECT_NEAR(double(finish["timings"]["prompt_ms"]), 5.0, 1e-9);  // ttft, as scheduled
   EXPECT_NEAR(double(finish["timings"]["predicted_ms"]), 20.0, 1e-9);
@@ -121,7 +122,7 @@ TEST(SimServer, ErrorBodies) {
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(shape(r.body), shape(testing::http_fixture_body(testing::fixture("error-bad-json.http"))));
 
-  const std::string long_prompt(400, 'x');  // 100 tokens of 4 letters, plus BOS
+  const std::string long_prompt(800, 'x');  // 100 tokens of 8 letters, plus BOS
   r = c.request(post("/completion", R"({"prompt":")" + long_prompt + R"("})"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body,

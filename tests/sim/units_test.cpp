@@ -21,7 +21,7 @@ std::vector<std::string> pieces(std::string_view text) {
 
 TEST(Tokenizer, SplitsByTheDocumentedRules) {
   EXPECT_EQ(pieces("Hello world, tokenization!"),
-            (std::vector<std::string>{"Hell", "o", " worl", "d", ",", " toke", "niza", "tion", "!"}));
+            (std::vector<std::string>{"Hello", " world", ",", " tokeniza", "tion", "!"}));
   EXPECT_EQ(pieces("a  b\n"), (std::vector<std::string>{"a", " ", " b", "\n"}));
   // One token per Japanese character.
   EXPECT_EQ(pieces("日本語で"), (std::vector<std::string>{"日", "本", "語", "で"}));
@@ -41,7 +41,7 @@ TEST(Tokenizer, IdsAreStableAndInRange) {
     EXPECT_LT(id, kVocabSize);
     ids.insert(id);
   }
-  EXPECT_GT(ids.size(), 15u);
+  EXPECT_EQ(ids.size(), 15u);  // 9 words, " 01234567", "89", " ", 3 characters: all distinct
 }
 
 TEST(Tokenizer, DetokenizeRoundTripsWhatItHasSeen) {
@@ -203,8 +203,8 @@ TEST(GenRequest, ReadsTheOpenAiFields) {
   EXPECT_TRUE(r.ignore_eos);
   EXPECT_EQ(r.seed, 9);
   EXPECT_EQ(r.n_probs, 2);
-  // "Be brief." = 4 tokens, "Hi there" = 3, 4 per message, 3 for the assistant primer.
-  EXPECT_EQ(r.prompt_tokens, 4 + 3 + 2 * kTokensPerMessage + kAssistantPrimerTokens);
+  // "Be brief." = 3 tokens, "Hi there" = 2, 4 per message, 3 for the assistant primer.
+  EXPECT_EQ(r.prompt_tokens, 3 + 2 + 2 * kTokensPerMessage + kAssistantPrimerTokens);
 }
 
 TEST(GenRequest, ReadsLlamaCppPromptForms) {

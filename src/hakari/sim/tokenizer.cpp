@@ -3,7 +3,7 @@
 namespace hakari::sim {
 namespace {
 
-constexpr std::size_t kMaxRun = 4;
+constexpr std::size_t kMaxRun = 8;
 
 bool is_alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');

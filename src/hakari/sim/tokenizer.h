@@ -1,9 +1,10 @@
 // A deterministic toy tokenizer, shared by prompt counting, /tokenize and /detokenize, so a
 // client that counts tokens through the simulator's own endpoints gets consistent numbers.
 //
-// A token is one of: a space followed by a run of up to 4 ASCII letters/digits; a run of up
-// to 4 ASCII letters/digits; any other single ASCII character; one non-ASCII UTF-8 code
-// point (so Japanese text is one token per character); or one byte of invalid UTF-8.
+// A token is one of: a space followed by a run of up to 8 ASCII letters/digits (common
+// English words are one token in real vocabularies too); a run of up to 8 ASCII
+// letters/digits; any other single ASCII character; one non-ASCII UTF-8 code point (so
+// Japanese text is one token per character); or one byte of invalid UTF-8.
 // Ids are a stable hash of the piece into [3, 32000); 0-2 stay free like real vocabularies'
 // special tokens.
 #pragma once
