@@ -57,21 +57,35 @@ bool is_type(od::value v, od::json_type want) {
   return !v.type().get(t) && t == want;
 }
 
+// Calls fn(key, value) for each field of the object `v`. Returns false when `v` is not an
+// object or is malformed; `fn` has then seen the fields before the fault.
+template <typename Fn>
+bool for_each_field(od::object obj, Fn&& fn) {
+  for (auto field_result : obj) {
+    od::field field;
+    if (std::move(field_result).get(field)) return false;
+    std::string_view key;
+    if (field.unescaped_key().get(key)) return false;
+    fn(key, field.value());
+  }
+  return true;
+}
+
+template <typename Fn>
+bool for_each_field(od::value v, Fn&& fn) {
+  od::object obj;
+  if (v.get_object().get(obj)) return false;
+  return for_each_field(obj, std::forward<Fn>(fn));
+}
+
 // A JSON value that is an error: a string, or an object with message/type/code.
 std::string describe_error(od::value v) {
   std::string_view s;
   if (read_string(v, s)) return std::string(s);
-  od::object obj;
-  if (v.get_object().get(obj)) return "error (unreadable)";
   std::string message;
   std::string type;
   std::string code;
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) break;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) break;
-    od::value fv = field.value();
+  for_each_field(v, [&](std::string_view key, od::value fv) {
     if (key == "message" && read_string(fv, s)) {
       message.assign(s);
     } else if (key == "type" && read_string(fv, s)) {
@@ -84,7 +98,7 @@ std::string describe_error(od::value v) {
         code.assign(s);
       }
     }
-  }
+  });
   if (message.empty()) message = "error";
   if (!type.empty() || !code.empty()) {
     message += " (";
@@ -97,14 +111,7 @@ std::string describe_error(od::value v) {
 }
 
 void read_llamacpp_timings(od::value v, metrics::ServerTimings& t) {
-  od::object obj;
-  if (v.get_object().get(obj)) return;
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return;
-    od::value fv = field.value();
+  for_each_field(v, [&](std::string_view key, od::value fv) {
     double d = 0;
     if (key == "prompt_n") {
       read_count(fv, t.prompt_n);
@@ -117,84 +124,72 @@ void read_llamacpp_timings(od::value v, metrics::ServerTimings& t) {
     } else if (key == "predicted_ms" && read_number(fv, d)) {
       t.predicted_ms = d;
     }
-  }
+  });
 }
 
+// "usage" is null on every chunk but the last with OpenAI; that is not an error.
 void read_usage(od::value v, FrameInfo& out) {
-  od::object obj;
-  if (v.get_object().get(obj)) return;  // "usage": null on every chunk (OpenAI)
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return;
+  for_each_field(v, [&](std::string_view key, od::value fv) {
     if (key == "prompt_tokens") {
-      if (read_count(field.value(), out.prompt_tokens)) out.prompt_source = CountSource::server_usage;
+      if (read_count(fv, out.prompt_tokens)) out.prompt_source = CountSource::server_usage;
     } else if (key == "completion_tokens") {
-      if (read_count(field.value(), out.output_tokens)) out.output_source = CountSource::server_usage;
+      if (read_count(fv, out.output_tokens)) out.output_source = CountSource::server_usage;
     }
-  }
+  });
 }
 
 // Generated text in a delta or message: the answer, or reasoning that precedes it.
 void read_generated_text(od::value v, FrameInfo& out) {
-  od::object obj;
-  if (v.get_object().get(obj)) return;
   bool generated = false;
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return;
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return;
+  for_each_field(v, [&](std::string_view key, od::value fv) {
     std::string_view s;
     if (key == "content") {
-      if (read_string(field.value(), s) && !s.empty()) {
+      if (read_string(fv, s) && !s.empty()) {
         out.content = s;
         generated = true;
       }
     } else if (key == "reasoning_content" || key == "reasoning" || key == "thinking") {
-      if (read_string(field.value(), s) && !s.empty()) generated = true;
+      if (read_string(fv, s) && !s.empty()) generated = true;
     }
-  }
+  });
   if (generated) out.tokens = 1;
+}
+
+// Reads "choices"; null is allowed (some servers send it on usage-only chunks).
+bool read_choices(od::value v, FrameInfo& out, std::string& error) {
+  od::array choices;
+  if (v.get_array().get(choices)) {
+    return is_type(v, od::json_type::null) || fail(error, "\"choices\" is not an array");
+  }
+  for (auto choice_result : choices) {
+    od::object choice;
+    if (choice_result.get_object().get(choice)) return fail(error, "a choice is not an object");
+    const bool ok = for_each_field(choice, [&](std::string_view key, od::value fv) {
+      std::string_view s;
+      if (key == "delta" || key == "message") {
+        read_generated_text(fv, out);
+      } else if (key == "text") {
+        if (read_string(fv, s) && !s.empty()) {
+          out.content = s;
+          out.tokens = 1;
+        }
+      } else if (key == "finish_reason") {
+        if (read_string(fv, s)) out.finish_reason = s;
+      }
+    });
+    if (!ok) return fail(error, "a choice is malformed");
+  }
+  return true;
 }
 
 bool parse_openai(od::object obj, FrameInfo& out, std::string& error) {
   bool flat_error = false;
   std::string_view flat_message;
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return fail(error, "invalid object");
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return fail(error, "invalid key");
-    od::value v = field.value();
+  bool choices_ok = true;
+  const bool ok = for_each_field(obj, [&](std::string_view key, od::value v) {
+    std::string_view s;
     if (key == "choices") {
-      od::array choices;
-      if (v.get_array().get(choices)) {
-        if (is_type(v, od::json_type::null)) continue;
-        return error = "\"choices\" is not an array", false;
-      }
-      for (auto choice_result : choices) {
-        od::object choice;
-        if (choice_result.get_object().get(choice)) return fail(error, "a choice is not an object");
-        for (auto cf_result : choice) {
-          od::field cf;
-          if (std::move(cf_result).get(cf)) return fail(error, "invalid choice");
-          std::string_view ck;
-          if (cf.unescaped_key().get(ck)) return fail(error, "invalid key");
-          std::string_view s;
-          if (ck == "delta" || ck == "message") {
-            read_generated_text(cf.value(), out);
-          } else if (ck == "text") {
-            if (read_string(cf.value(), s) && !s.empty()) {
-              out.content = s;
-              out.tokens = 1;
-            }
-          } else if (ck == "finish_reason") {
-            if (read_string(cf.value(), s)) out.finish_reason = s;
-          }
-        }
-      }
+      choices_ok = choices_ok && read_choices(v, out, error);
     } else if (key == "usage") {
       read_usage(v, out);
     } else if (key == "timings") {
@@ -203,12 +198,14 @@ bool parse_openai(od::object obj, FrameInfo& out, std::string& error) {
       out.is_error = true;
       out.error_message = describe_error(v);
     } else if (key == "object") {
-      std::string_view s;
-      if (read_string(v, s) && s == "error") flat_error = true;
+      flat_error = read_string(v, s) && s == "error";
     } else if (key == "message") {
       read_string(v, flat_message);
     }
-  }
+  });
+  if (!choices_ok) return false;
+  if (!ok) return fail(error, "malformed object");
+  // vLLM's older flat error form: {"object":"error","message":...}
   if (flat_error && !out.is_error) {
     out.is_error = true;
     out.error_message = flat_message.empty() ? "error" : std::string(flat_message);
@@ -219,12 +216,7 @@ bool parse_openai(od::object obj, FrameInfo& out, std::string& error) {
 bool parse_llamacpp(od::object obj, FrameInfo& out, std::string& error) {
   std::optional<std::int64_t> token_array_len;
   bool has_content = false;
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return fail(error, "invalid object");
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return fail(error, "invalid key");
-    od::value v = field.value();
+  const bool ok = for_each_field(obj, [&](std::string_view key, od::value v) {
     std::string_view s;
     if (key == "content") {
       if (read_string(v, s) && !s.empty()) {
@@ -233,13 +225,11 @@ bool parse_llamacpp(od::object obj, FrameInfo& out, std::string& error) {
       }
     } else if (key == "tokens") {
       od::array arr;
-      if (!v.get_array().get(arr)) {
-        std::size_t n = 0;
-        if (!arr.count_elements().get(n)) token_array_len = static_cast<std::int64_t>(n);
-      }
+      std::size_t n = 0;
+      if (!v.get_array().get(arr) && !arr.count_elements().get(n)) token_array_len = static_cast<std::int64_t>(n);
     } else if (key == "stop") {
       bool b = false;
-      if (!v.get_bool().get(b) && b) out.terminal = true;
+      out.terminal = !v.get_bool().get(b) && b;
     } else if (key == "stop_type") {
       if (read_string(v, s)) out.finish_reason = s;
     } else if (key == "tokens_predicted") {
@@ -252,7 +242,8 @@ bool parse_llamacpp(od::object obj, FrameInfo& out, std::string& error) {
       out.is_error = true;
       out.error_message = describe_error(v);
     }
-  }
+  });
+  if (!ok) return fail(error, "malformed object");
   // The token ids say how many tokens a chunk holds (a partial UTF-8 character can
   // arrive as a token with no text); older servers omit them.
   if (token_array_len) {
@@ -268,12 +259,7 @@ bool parse_llamacpp(od::object obj, FrameInfo& out, std::string& error) {
 }
 
 bool parse_ollama(od::object obj, FrameInfo& out, std::string& error) {
-  for (auto field_result : obj) {
-    od::field field;
-    if (std::move(field_result).get(field)) return fail(error, "invalid object");
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return fail(error, "invalid key");
-    od::value v = field.value();
+  const bool ok = for_each_field(obj, [&](std::string_view key, od::value v) {
     std::string_view s;
     double d = 0;
     if (key == "message") {
@@ -287,7 +273,7 @@ bool parse_ollama(od::object obj, FrameInfo& out, std::string& error) {
       if (read_string(v, s) && !s.empty()) out.tokens = 1;
     } else if (key == "done") {
       bool b = false;
-      if (!v.get_bool().get(b) && b) out.terminal = true;
+      out.terminal = !v.get_bool().get(b) && b;
     } else if (key == "done_reason") {
       if (read_string(v, s)) out.finish_reason = s;
     } else if (key == "prompt_eval_count") {
@@ -306,7 +292,8 @@ bool parse_ollama(od::object obj, FrameInfo& out, std::string& error) {
       out.is_error = true;
       out.error_message = describe_error(v);
     }
-  }
+  });
+  if (!ok) return fail(error, "malformed object");
   if (out.output_tokens) out.timings.predicted_n = out.output_tokens;
   if (out.prompt_tokens) out.timings.prompt_n = out.prompt_tokens;
   return true;
@@ -357,14 +344,12 @@ std::string FrameParser::error_message(std::string_view body) {
   od::object obj;
   if (!impl_->parser.iterate(buf.data(), trimmed.size(), buf.size()).get(doc) && !doc.get_object().get(obj)) {
     std::string_view flat_message;
-    for (auto field_result : obj) {
-      od::field field;
-      if (std::move(field_result).get(field)) break;
-      std::string_view key;
-      if (field.unescaped_key().get(key)) break;
-      if (key == "error") return describe_error(field.value());
-      if (key == "message") read_string(field.value(), flat_message);
-    }
+    std::string nested;
+    for_each_field(obj, [&](std::string_view key, od::value v) {
+      if (key == "error") nested = describe_error(v);
+      if (key == "message") read_string(v, flat_message);
+    });
+    if (!nested.empty()) return nested;
     if (!flat_message.empty()) return std::string(flat_message);
   }
   constexpr std::size_t kMax = 300;
