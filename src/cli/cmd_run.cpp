@@ -13,6 +13,8 @@
 
 #include "cli/commands.h"
 #include "cli/progress.h"
+#include "cli/telemetry_session.h"
+#include "hakari/catalog/hardware.h"
 #include "hakari/backend/api.h"
 #include "hakari/backend/probe.h"
 #include "hakari/core/build_info.h"
@@ -47,6 +49,15 @@ struct RunOptions {
   bool save_output = false;
   bool quiet = false;
   bool json = false;
+  // Telemetry
+  int telemetry_interval_ms = 200;
+  int server_pid = 0;
+  std::string server_process;
+  std::string hardware;
+  std::int64_t model_bytes = 0;
+  bool no_nvml = false;
+  std::string proc_root = "/";
+  std::string sys_root = "/";
 };
 
 std::atomic<bool> g_stop{false};
@@ -136,6 +147,9 @@ int run_benchmark(const RunOptions& o) {
       return usage_error("--header: '" + h + "' is not of the form 'Name: value'");
     }
   }
+  if (!o.hardware.empty() && !catalog::find_hardware(o.hardware)) {
+    return usage_error("--hardware: unknown profile '" + o.hardware + "' (choose from " + catalog::hardware_keys() + ")");
+  }
   std::string api_key = o.api_key;
   if (api_key.empty()) {
     if (const char* env = std::getenv("HAKARI_API_KEY")) api_key = env;
@@ -208,13 +222,47 @@ int run_benchmark(const RunOptions& o) {
   run.simulated = info->simulated ? 1 : 0;
   run.command_line = invocation();
   run.seed = static_cast<std::int64_t>(o.prompt_seed);
+  if (o.model_bytes > 0) {
+    run.model_bytes = o.model_bytes;
+    run.model_bytes_source = "--model-bytes";
+  } else if (auto it = info->model_bytes.find(model); it != info->model_bytes.end()) {
+    run.model_bytes = it->second;
+    run.model_bytes_source = info->kind + " reported model size";
+  }
+
+  // Telemetry runs on its own thread from just before the first cell to just after the last.
+  std::unique_ptr<TelemetrySession> telemetry;
+  if (o.telemetry_interval_ms > 0) {
+    TelemetryOptions t;
+    t.interval = o.telemetry_interval_ms * kNanosPerMilli;
+    t.server_pid = o.server_pid;
+    t.server_process = o.server_process;
+    t.proc_root = o.proc_root;
+    t.sys_root = o.sys_root;
+    t.nvml = !o.no_nvml;
+    t.hardware = o.hardware;
+    telemetry = std::make_unique<TelemetrySession>(t, &*info, headers);
+    telemetry->first_snapshot();
+    if (telemetry->hardware()) run.hardware = std::string(telemetry->hardware()->key);
+    run.telemetry_interval_ms = o.telemetry_interval_ms;
+  }
   results.insert_run(run);
+  if (telemetry) {
+    telemetry->record_into(results, run.id);
+    telemetry->start();
+  }
 
   if (!o.quiet) {
     std::fprintf(stderr, "hakari: %s is %s %s%s; API %s; model %s; results in %s\n", base_url->c_str(),
                  info->kind.c_str(), info->version.c_str(), info->simulated ? " (hakari sim)" : "",
                  run.api.c_str(), model.empty() ? "(server default)" : model.c_str(), out_dir.c_str());
     for (const auto& w : warnings) std::fprintf(stderr, "hakari: warning: %s\n", w.c_str());
+    if (telemetry) {
+      const auto* hw = telemetry->hardware();
+      std::fprintf(stderr, "hakari: telemetry every %d ms; hardware %s\n", o.telemetry_interval_ms,
+                   hw ? std::string(hw->name).c_str() : "not recognised (see --hardware)");
+      for (const auto& n : telemetry->notes()) std::fprintf(stderr, "hakari: telemetry: %s\n", n.c_str());
+    }
   }
 
   // ---- measure -------------------------------------------------------------------------------
@@ -281,6 +329,7 @@ int run_benchmark(const RunOptions& o) {
   }
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (telemetry) telemetry->stop();
 
   // ---- report, from what the database holds ------------------------------------------------
   run.finished_at = iso8601_utc(wall_now_ns());
@@ -357,6 +406,22 @@ Command add_run_command(CLI::App& parent) {
   sub->add_flag("--save-output", opts->save_output, "Store each answer's text in the database");
   sub->add_flag("--quiet,-q", opts->quiet, "No progress on stderr");
   sub->add_flag("--json", opts->json, "Print summary.json on stdout instead of the table");
+  sub->add_option("--telemetry-interval-ms", opts->telemetry_interval_ms, "Telemetry sampling interval; 0 turns it off")
+      ->check(CLI::Range(0, 60'000))
+      ->capture_default_str()
+      ->group("Telemetry");
+  sub->add_option("--server-pid", opts->server_pid, "The server's process, to measure its CPU and memory")
+      ->group("Telemetry");
+  sub->add_option("--server-process", opts->server_process, "Find the server's process by name (llama-server, ollama)")
+      ->group("Telemetry");
+  sub->add_option("--hardware", opts->hardware, "Hardware profile: " + catalog::hardware_keys())->group("Telemetry");
+  sub->add_option("--model-bytes", opts->model_bytes,
+                  "Bytes read per decode step (the model's weights), when the server does not report them")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 50))
+      ->group("Telemetry");
+  sub->add_flag("--no-nvml", opts->no_nvml, "Do not load NVIDIA's NVML")->group("Telemetry");
+  sub->add_option("--proc-root", opts->proc_root, "Read /proc under this folder (for tests)")->group("");
+  sub->add_option("--sys-root", opts->sys_root, "Read /sys under this folder (for tests)")->group("");
   return {sub, [opts] { return run_benchmark(*opts); }};
 }
 

@@ -29,5 +29,6 @@ const std::string& invocation();
 Command add_run_command(CLI::App& parent);
 Command add_sim_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
+Command add_telemetry_command(CLI::App& parent);
 
 }  // namespace hakari::cli

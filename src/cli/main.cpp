@@ -38,7 +38,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(hakari::build_info().version) + " (" +
                                         hakari::build_info().commit + ")");
-  std::vector<Command> commands{add_run_command(app), add_sim_command(app), add_report_command(app)};
+  std::vector<Command> commands{add_run_command(app), add_sim_command(app), add_report_command(app),
+                                add_telemetry_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

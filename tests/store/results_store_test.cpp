@@ -193,6 +193,47 @@ TEST_F(StoreTest, WriterCommitsEverythingByFlushAndOnDestruction) {
   EXPECT_EQ(store.requests(cell.id, RequestTable::warmup).size(), 1u);
 }
 
+TEST_F(StoreTest, TelemetrySeriesSamplesAndNotes) {
+  ResultsStore store(path_);
+  RunInfo run;
+  run.telemetry_interval_ms = 200;
+  run.hardware = "evo-x2";
+  run.model_bytes = 19'800'000'000;
+  store.insert_run(run);
+  SeriesRow power{0, run.id, "gpu.amdgpu:card1.power_w", "watts", "gauge", "vendor=amd;power_scope=soc"};
+  store.insert_series(power);
+  SeriesRow energy{0, run.id, "energy.rapl:package-0.joules", "joules", "counter", "scope=cpu-package"};
+  store.insert_series(energy);
+  std::vector<SampleRow> rows;
+  for (int i = 0; i < 10; ++i) {
+    rows.push_back({power.id, 1'000'000'000LL + i * 200'000'000LL, 80.0 + i});
+    rows.push_back({energy.id, 1'000'000'000LL + i * 200'000'000LL, 1000.0 + 10 * i});
+  }
+  store.insert_samples(rows);
+  NoteRow note{0, run.id, 5, "rapl", "energy_uj: permission denied"};
+  store.insert_note(note);
+
+  auto series = store.series(run.id);
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].name, "gpu.amdgpu:card1.power_w");
+  EXPECT_EQ(series[1].kind, "counter");
+  EXPECT_EQ(series[1].labels, "scope=cpu-package");
+  auto all = store.samples(power.id);
+  ASSERT_EQ(all.size(), 10u);
+  EXPECT_DOUBLE_EQ(all[9].value, 89.0);
+  // A window: samples 2..4 inclusive.
+  auto window = store.samples(power.id, 1'400'000'000, 1'800'000'000);
+  ASSERT_EQ(window.size(), 3u);
+  EXPECT_DOUBLE_EQ(window.front().value, 82.0);
+  auto notes = store.notes(run.id);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].source, "rapl");
+  auto back = store.run(run.id);
+  EXPECT_EQ(back->hardware, "evo-x2");
+  EXPECT_EQ(back->model_bytes, 19'800'000'000);
+  EXPECT_EQ(back->telemetry_interval_ms, 200);
+}
+
 TEST_F(StoreTest, UnopenablePathNamesThePath) {
   try {
     ResultsStore store("/nonexistent-dir-for-hakari/results.db");

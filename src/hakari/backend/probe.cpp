@@ -82,7 +82,10 @@ std::optional<ServerInfo> probe_server(const std::string& base_url, Nanos timeou
       openai_models = true;
       for (dom::element m : data) {
         std::string_view id;
-        if (!m["id"].get_string().get(id)) info.models.emplace_back(id);
+        if (m["id"].get_string().get(id)) continue;
+        info.models.emplace_back(id);
+        int64_t size = 0;
+        if (!m.at_pointer("/meta/size").get_int64().get(size) && size > 0) info.model_bytes[std::string(id)] = size;
       }
     }
   }
@@ -114,7 +117,10 @@ std::optional<ServerInfo> probe_server(const std::string& base_url, Nanos timeou
           info.models.clear();
           for (dom::element m : list) {
             std::string_view name;
-            if (!m["name"].get_string().get(name)) info.models.emplace_back(name);
+            if (m["name"].get_string().get(name)) continue;
+            info.models.emplace_back(name);
+            int64_t size = 0;
+            if (!m["size"].get_int64().get(size) && size > 0) info.model_bytes[std::string(name)] = size;
           }
         }
       }

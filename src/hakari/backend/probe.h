@@ -2,6 +2,8 @@
 // and which API to drive it with.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +18,9 @@ struct ServerInfo {
   std::string kind;  // llama.cpp | ollama | vllm | lmstudio | openai-compatible
   std::string version;
   std::vector<std::string> models;  // as the server names them
+  // Model file sizes the server reports (llama.cpp /v1/models meta.size, Ollama /api/tags
+  // size), by model name: the bytes a dense model reads per decode step.
+  std::map<std::string, std::int64_t> model_bytes;
   std::string model_path;           // llama.cpp /props
   std::optional<int> total_slots;   // llama.cpp /props
   std::string server_header;

@@ -70,6 +70,8 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
   s.prompt_tokens = describe(std::move(prompt));
   s.output_tokens = describe(std::move(output));
   if (window_end > window_start && window_start != kNever) {
+    s.window_start = window_start;
+    s.window_end = window_end;
     s.duration_s = to_s(window_end - window_start);
     s.output_tokens_per_s = static_cast<double>(s.total_output_tokens) / s.duration_s;
     s.request_rate = static_cast<double>(s.requests_ok) / s.duration_s;

@@ -44,6 +44,8 @@ struct CellSummary {
   Distribution output_tokens;
 
   std::int64_t total_output_tokens = 0;
+  Nanos window_start = 0;          // first send
+  Nanos window_end = 0;            // last completion
   double duration_s = 0;           // first send to last completion
   double output_tokens_per_s = 0;  // all successful output tokens over the duration
   double request_rate = 0;         // successful requests per second over the duration

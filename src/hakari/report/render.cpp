@@ -1,6 +1,7 @@
 // Human-readable renderings of a run: the terminal table and summary.md.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -49,6 +50,17 @@ std::string render_terminal_table(const RunReport& report) {
                        num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50), num(s.output_tokens_per_s), num(s.request_rate, 2));
   }
   out += "latencies in ms; TTFT/ITL/TPOT/E2E as defined in docs/metrics.md\n";
+  for (const auto& cr : report.cells) {
+    if (!cr.telemetry) continue;
+    const auto& t = *cr.telemetry;
+    std::string line = fmt::format("c={}: CPU {} mean", cr.cell.concurrency, num(t.cpu_percent.mean.value_or(NAN), 0) + " %");
+    if (!t.gpus.empty() && t.gpus.front().busy_percent.mean) line += fmt::format(", GPU {:.0f} % busy", *t.gpus.front().busy_percent.mean);
+    if (t.average_power_w) line += fmt::format(", {:.1f} W", *t.average_power_w);
+    if (t.joules_per_output_token) line += fmt::format(", {:.3f} J/token", *t.joules_per_output_token);
+    if (t.percent_of_hardware_bandwidth) line += fmt::format(", {:.0f} % of memory bandwidth", *t.percent_of_hardware_bandwidth);
+    if (t.throttled && *t.throttled) line += ", THROTTLED";
+    out += line + "\n";
+  }
   for (const auto& cr : report.cells) {
     if (!cr.summary.first_error.empty()) {
       out += fmt::format("c={}: {} failed, e.g. {}\n", cr.cell.concurrency, cr.summary.requests_failed,
@@ -116,6 +128,56 @@ std::string render_summary_markdown(const RunReport& report) {
     if (!sources.empty()) md += fmt::format("; output tokens counted by {}", sources);
     md += ".\n";
   }
+  bool any_telemetry = false;
+  for (const auto& cr : report.cells) any_telemetry = any_telemetry || cr.telemetry.has_value();
+  if (any_telemetry) {
+    md += "\n## Resources during the measured window\n\n";
+    md += "| Concurrency | Client-host CPU mean / peak | Memory peak | GPU busy mean | GPU memory peak | Power mean | "
+          "Energy per token | Tokens per joule | Memory bandwidth used | Throttled |\n";
+    md += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& cr : report.cells) {
+      if (!cr.telemetry) continue;
+      const auto& t = *cr.telemetry;
+      auto pct = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f} %", *v) : std::string("-"); };
+      auto gbytes = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f} GiB", *v / (1u << 30)) : std::string("-"); };
+      std::string gpu_busy = "-";
+      std::string gpu_mem = "-";
+      if (!t.gpus.empty()) {
+        const auto& g = t.gpus.front();
+        gpu_busy = pct(g.busy_percent.mean);
+        // On an APU the model lives in GTT; VRAM is only the carve-out.
+        gpu_mem = g.unified_memory ? gbytes(g.gtt_used_bytes.peak) + " GTT" : gbytes(g.memory_used_bytes.peak);
+      }
+      std::string bandwidth = "-";
+      if (t.effective_bandwidth_gbs) {
+        bandwidth = fmt::format("{:.0f} GB/s", *t.effective_bandwidth_gbs);
+        if (t.percent_of_hardware_bandwidth) {
+          bandwidth += fmt::format(" ({:.0f} % of {:.0f})", *t.percent_of_hardware_bandwidth, *t.hardware_bandwidth_gbs);
+        }
+      }
+      md += fmt::format("| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
+                        pct(t.cpu_percent.mean), pct(t.cpu_percent.peak), gbytes(t.memory_used_bytes.peak), gpu_busy,
+                        gpu_mem, t.average_power_w ? fmt::format("{:.1f} W", *t.average_power_w) : "-",
+                        t.joules_per_output_token ? fmt::format("{:.3f} J", *t.joules_per_output_token) : "-",
+                        t.output_tokens_per_joule ? fmt::format("{:.2f}", *t.output_tokens_per_joule) : "-", bandwidth,
+                        t.throttled ? (*t.throttled ? "**yes**" : "no") : "unknown");
+    }
+    const auto& first = *std::find_if(report.cells.begin(), report.cells.end(), [](const CellReport& c) {
+                           return c.telemetry.has_value();
+                         })->telemetry;
+    md += fmt::format("\nSampled every {} ms on the request clock. Energy: {}.", r.telemetry_interval_ms,
+                      first.energy_basis.empty() ? "not measurable on this machine" : escape_md(first.energy_basis));
+    if (r.model_bytes > 0) {
+      md += fmt::format(" Memory bandwidth used = {:.2f} GB per decode step ({}) ÷ median TPOT.", r.model_bytes / 1e9,
+                        escape_md(r.model_bytes_source));
+    }
+    md += "\n";
+    if (!report.telemetry_notes.empty()) {
+      md += "\nNot measured here:\n\n";
+      for (const auto& n : report.telemetry_notes) md += "- " + escape_md(n.source + ": " + n.message) + "\n";
+    }
+  }
+
   bool any_errors = false;
   for (const auto& cr : report.cells) any_errors = any_errors || !cr.summary.errors.empty();
   if (any_errors) {

@@ -8,14 +8,41 @@
 
 namespace hakari::report {
 
+namespace {
+
+// The run's telemetry series, with the points of [from, to].
+std::vector<telemetry::SeriesData> load_series(store::ResultsStore& store, std::int64_t run_id, Nanos from, Nanos to) {
+  std::vector<telemetry::SeriesData> out;
+  for (const auto& row : store.series(run_id)) {
+    telemetry::SeriesData s{row.name, row.unit, row.kind, row.labels, {}};
+    for (const auto& p : store.samples(row.id, from, to)) s.points.emplace_back(p.t, p.value);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   RunReport report;
   auto run = store.run(run_id);
   if (!run) throw store::StoreError("no run " + std::to_string(run_id) + " in " + store.path());
   report.run = *run;
+  report.telemetry_notes = store.notes(run_id);
+  const catalog::HardwareProfile* hardware = catalog::find_hardware(run->hardware);
   for (auto& cell : store.cells(run_id)) {
     CellReport cr;
     cr.summary = metrics::summarize_cell(store.requests(cell.id), cell.max_tokens);
+    if (run->telemetry_interval_ms > 0 && cr.summary.window_end > cr.summary.window_start) {
+      telemetry::CellFacts facts;
+      facts.start = cr.summary.window_start;
+      facts.end = cr.summary.window_end;
+      facts.output_tokens = cr.summary.total_output_tokens;
+      if (cr.summary.tpot_ms.n > 0) facts.tpot_p50_ms = cr.summary.tpot_ms.p50;
+      if (run->model_bytes > 0) facts.model_bytes = run->model_bytes;
+      facts.hardware = hardware;
+      cr.telemetry = telemetry::summarize_telemetry(load_series(store, run_id, facts.start, facts.end), facts);
+    }
     cr.cell = std::move(cell);
     report.cells.push_back(std::move(cr));
   }
@@ -94,6 +121,92 @@ void write_run(JsonWriter& w, const store::RunInfo& r) {
   w.key("timing_noise_warnings").begin_array();
   for (const auto& l : lines(r.noise_warnings)) w.value(l);
   w.end_array();
+  w.field("telemetry_interval_ms", r.telemetry_interval_ms);
+  w.field("hardware", r.hardware);
+  w.field("model_bytes", r.model_bytes > 0 ? std::optional<std::int64_t>(r.model_bytes) : std::nullopt);
+  w.field("model_bytes_source", r.model_bytes_source);
+  w.end_object();
+}
+
+void write_gauge(JsonWriter& w, const char* key, const telemetry::GaugeStats& g) {
+  w.key(key).begin_object();
+  w.field("mean", g.mean ? std::optional<double>(round4(*g.mean)) : std::nullopt);
+  w.field("peak", g.peak ? std::optional<double>(round4(*g.peak)) : std::nullopt);
+  w.end_object();
+}
+
+std::optional<double> r4(const std::optional<double>& v) {
+  return v ? std::optional<double>(round4(*v)) : std::nullopt;
+}
+
+void write_telemetry(JsonWriter& w, const std::optional<telemetry::TelemetrySummary>& maybe) {
+  w.key("telemetry");
+  if (!maybe) {
+    w.null();
+    return;
+  }
+  const auto& t = *maybe;
+  w.begin_object();
+  w.field("samples", static_cast<std::int64_t>(t.samples));
+  w.key("cpu").begin_object();
+  write_gauge(w, "percent", t.cpu_percent);
+  w.end_object();
+  w.key("memory").begin_object();
+  w.field("total_bytes", t.memory_total_bytes);
+  write_gauge(w, "used_bytes", t.memory_used_bytes);
+  w.end_object();
+  w.key("server_process");
+  if (t.process_cpu_percent.n > 0 || t.process_rss_bytes.n > 0) {
+    w.begin_object();
+    write_gauge(w, "cpu_percent", t.process_cpu_percent);
+    write_gauge(w, "rss_bytes", t.process_rss_bytes);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  w.key("gpus").begin_array();
+  for (const auto& g : t.gpus) {
+    w.begin_object();
+    w.field("id", g.id).field("vendor", g.vendor).field("name", g.name).field("unified_memory", g.unified_memory);
+    w.field("power_scope", g.power_scope);
+    write_gauge(w, "busy_percent", g.busy_percent);
+    write_gauge(w, "memory_used_bytes", g.memory_used_bytes);
+    w.field("memory_total_bytes", g.memory_total_bytes);
+    write_gauge(w, "gtt_used_bytes", g.gtt_used_bytes);
+    w.field("gtt_total_bytes", g.gtt_total_bytes);
+    write_gauge(w, "power_w", g.power_w);
+    write_gauge(w, "temperature_c", g.temperature_c);
+    write_gauge(w, "sclk_mhz", g.sclk_mhz);
+    w.field("throttled", g.throttled);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("energy").begin_object();
+  w.field("joules", r4(t.energy_j));
+  w.field("average_power_w", r4(t.average_power_w));
+  w.field("basis", t.energy_basis);
+  w.field("joules_per_output_token", r4(t.joules_per_output_token));
+  w.field("output_tokens_per_joule", r4(t.output_tokens_per_joule));
+  w.key("sources").begin_array();
+  for (const auto& e : t.energy_sources) {
+    w.begin_object().field("id", e.id).field("scope", e.scope).field("method", e.method);
+    w.field("joules", round4(e.joules)).field("average_w", round4(e.average_w)).end_object();
+  }
+  w.end_array();
+  w.end_object();
+  w.field("throttled", t.throttled);
+  w.key("server").begin_object();
+  write_gauge(w, "kv_cache_usage", t.kv_cache_usage);
+  write_gauge(w, "requests_running", t.requests_running);
+  write_gauge(w, "requests_waiting", t.requests_waiting);
+  w.end_object();
+  w.key("memory_bandwidth").begin_object();
+  w.field("bytes_per_token", t.bytes_per_token);
+  w.field("effective_gbs", r4(t.effective_bandwidth_gbs));
+  w.field("hardware", t.hardware.empty() ? std::optional<std::string>() : std::optional<std::string>(t.hardware));
+  w.field("hardware_gbs", t.hardware_bandwidth_gbs);
+  w.field("percent_of_hardware", r4(t.percent_of_hardware_bandwidth));
+  w.end_object();
   w.end_object();
 }
 
@@ -142,6 +255,7 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   } else {
     w.field_null("client_cpu_us_per_token");
   }
+  write_telemetry(w, cr.telemetry);
   if (c.note.empty()) {
     w.field_null("note");
   } else {
@@ -160,6 +274,9 @@ std::string render_summary_json(const RunReport& report) {
   w.field("generator", std::string("hakari ") + build_info().version);
   w.field("simulated", report.run.simulated != 0);
   write_run(w, report.run);
+  w.key("telemetry_notes").begin_array();
+  for (const auto& n : report.telemetry_notes) w.value(n.source + ": " + n.message);
+  w.end_array();
   w.key("cells").begin_array();
   for (const auto& cr : report.cells) write_cell(w, cr);
   w.end_array();

@@ -7,8 +7,11 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "hakari/metrics/request_metrics.h"
 #include "hakari/store/results_store.h"
+#include "hakari/telemetry/telemetry_summary.h"
 
 namespace hakari::report {
 
@@ -17,11 +20,13 @@ inline constexpr int kSummarySchemaVersion = 1;
 struct CellReport {
   store::CellInfo cell;
   metrics::CellSummary summary;
+  std::optional<telemetry::TelemetrySummary> telemetry;  // nullopt: the run had no telemetry
 };
 
 struct RunReport {
   store::RunInfo run;
   std::vector<CellReport> cells;
+  std::vector<store::NoteRow> telemetry_notes;
 };
 
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id);

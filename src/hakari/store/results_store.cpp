@@ -97,6 +97,10 @@ const std::vector<Column<RunInfo>>& run_columns() {
       int_col<R, &R::simulated>("simulated"),
       text_col<R, &R::command_line>("command_line"),
       int_col<R, &R::seed>("seed"),
+      int_col<R, &R::model_bytes>("model_bytes"),
+      text_col<R, &R::model_bytes_source>("model_bytes_source"),
+      text_col<R, &R::hardware>("hardware"),
+      int_col<R, &R::telemetry_interval_ms>("telemetry_interval_ms"),
   };
   return cols;
 }
@@ -183,6 +187,43 @@ const std::vector<Column<RequestRecord>>& request_columns() {
   return cols;
 }
 
+const std::vector<Column<SeriesRow>>& series_columns() {
+  using S = SeriesRow;
+  static const std::vector<Column<S>> cols{
+      {"run_id", "INTEGER NOT NULL REFERENCES runs(id)", [](Statement& s, int i, const S& v) { s.bind_int(i, v.run_id); },
+       [](const Statement& s, int i, S& v) { v.run_id = s.column_int(i); }},
+      text_col<S, &S::name>("name"),
+      text_col<S, &S::unit>("unit"),
+      text_col<S, &S::kind>("kind"),
+      text_col<S, &S::labels>("labels"),
+  };
+  return cols;
+}
+
+const std::vector<Column<SampleRow>>& sample_columns() {
+  using S = SampleRow;
+  static const std::vector<Column<S>> cols{
+      {"series_id", "INTEGER NOT NULL REFERENCES series(id)",
+       [](Statement& s, int i, const S& v) { s.bind_int(i, v.series_id); },
+       [](const Statement& s, int i, S& v) { v.series_id = s.column_int(i); }},
+      int_col<S, &S::t>("t_ns"),
+      real_col<S, &S::value>("value"),
+  };
+  return cols;
+}
+
+const std::vector<Column<NoteRow>>& note_columns() {
+  using N = NoteRow;
+  static const std::vector<Column<N>> cols{
+      {"run_id", "INTEGER NOT NULL REFERENCES runs(id)", [](Statement& s, int i, const N& v) { s.bind_int(i, v.run_id); },
+       [](const Statement& s, int i, N& v) { v.run_id = s.column_int(i); }},
+      int_col<N, &N::t>("t_ns"),
+      text_col<N, &N::source>("source"),
+      text_col<N, &N::message>("message"),
+  };
+  return cols;
+}
+
 // ---- SQL generated from the declarations ------------------------------------------------
 
 template <typename T>
@@ -245,6 +286,51 @@ void add_missing_columns(Database& db, const char* table, const std::vector<Colu
   }
 }
 
+// Runs `fn` inside one transaction: all of it is written, or none.
+template <typename Fn>
+void in_transaction(Database& db, Fn&& fn) {
+  db.exec("BEGIN");
+  try {
+    fn();
+    db.exec("COMMIT");
+  } catch (...) {
+    db.exec("ROLLBACK");
+    throw;
+  }
+}
+
+template <typename T>
+std::int64_t insert_one(Database& db, const char* table, const std::vector<Column<T>>& cols, const T& v) {
+  auto st = db.prepare(insert_sql(table, cols));
+  bind_all(st, cols, v, 1);
+  st.step();
+  return db.last_insert_rowid();
+}
+
+template <typename T>
+void update_one(Database& db, const char* table, const std::vector<Column<T>>& cols, const T& v, std::int64_t id) {
+  auto st = db.prepare(update_sql(table, cols));
+  bind_all(st, cols, v, 1);
+  st.bind_int(static_cast<int>(cols.size()) + 1, id);
+  st.step();
+}
+
+// Rows whose `key_column` equals `key`, in insertion order; `id` receives the row id.
+template <typename T>
+std::vector<T> select_by(Database& db, const char* table, const std::vector<Column<T>>& cols, const char* key_column,
+                         std::int64_t key, std::int64_t T::*id = nullptr) {
+  std::vector<T> out;
+  auto st = db.prepare(select_sql(table, cols, std::string("WHERE ") + key_column + " = ?"));
+  st.bind_int(1, key);
+  while (st.step()) {
+    T row{};
+    if (id) row.*id = st.column_int(0);
+    read_all(st, cols, row);
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
 const char* table_name(RequestTable t) { return t == RequestTable::measured ? "requests" : "warmup_requests"; }
 
 constexpr const char* kCellIdColumn = ", cell_id INTEGER NOT NULL REFERENCES cells(id)";
@@ -260,8 +346,7 @@ void ResultsStore::migrate() {
     throw StoreError(db_.path() + " was written by a newer hakari (schema " + std::to_string(version) +
                      ", this build knows " + std::to_string(kSchemaVersion) + ")");
   }
-  db_.exec("BEGIN");
-  try {
+  in_transaction(db_, [&] {
     db_.exec(create_sql("runs", run_columns()));
     db_.exec(create_sql("cells", cell_columns()));
     for (auto t : {RequestTable::measured, RequestTable::warmup}) {
@@ -269,56 +354,44 @@ void ResultsStore::migrate() {
       db_.exec(std::string("CREATE INDEX IF NOT EXISTS ") + table_name(t) + "_by_cell ON " + table_name(t) + "(cell_id)");
       add_missing_columns(db_, table_name(t), request_columns());
     }
+    db_.exec(create_sql("series", series_columns()));
+    db_.exec(create_sql("samples", sample_columns()));
+    db_.exec("CREATE INDEX IF NOT EXISTS samples_by_series_time ON samples(series_id, t_ns)");
+    db_.exec(create_sql("telemetry_notes", note_columns()));
     add_missing_columns(db_, "runs", run_columns());
     add_missing_columns(db_, "cells", cell_columns());
+    add_missing_columns(db_, "series", series_columns());
+    add_missing_columns(db_, "samples", sample_columns());
+    add_missing_columns(db_, "telemetry_notes", note_columns());
     db_.set_user_version(kSchemaVersion);
-    db_.exec("COMMIT");
-  } catch (...) {
-    db_.exec("ROLLBACK");
-    throw;
-  }
+  });
 }
 
 std::int64_t ResultsStore::insert_run(RunInfo& run) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare(insert_sql("runs", run_columns()));
-  bind_all(st, run_columns(), run, 1);
-  st.step();
-  run.id = db_.last_insert_rowid();
-  return run.id;
+  return run.id = insert_one(db_, "runs", run_columns(), run);
 }
 
 void ResultsStore::update_run(const RunInfo& run) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare(update_sql("runs", run_columns()));
-  bind_all(st, run_columns(), run, 1);
-  st.bind_int(static_cast<int>(run_columns().size()) + 1, run.id);
-  st.step();
+  update_one(db_, "runs", run_columns(), run, run.id);
 }
 
 std::int64_t ResultsStore::insert_cell(CellInfo& cell) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare(insert_sql("cells", cell_columns()));
-  bind_all(st, cell_columns(), cell, 1);
-  st.step();
-  cell.id = db_.last_insert_rowid();
-  return cell.id;
+  return cell.id = insert_one(db_, "cells", cell_columns(), cell);
 }
 
 void ResultsStore::update_cell(const CellInfo& cell) {
   std::lock_guard lock(mu_);
-  auto st = db_.prepare(update_sql("cells", cell_columns()));
-  bind_all(st, cell_columns(), cell, 1);
-  st.bind_int(static_cast<int>(cell_columns().size()) + 1, cell.id);
-  st.step();
+  update_one(db_, "cells", cell_columns(), cell, cell.id);
 }
 
 void ResultsStore::insert_requests(std::int64_t cell_id, const std::vector<RequestRecord>& records,
                                    RequestTable table) {
   if (records.empty()) return;
   std::lock_guard lock(mu_);
-  db_.exec("BEGIN");
-  try {
+  in_transaction(db_, [&] {
     auto st = db_.prepare(insert_sql(table_name(table), request_columns(), "cell_id"));
     for (const auto& r : records) {
       st.bind_int(1, cell_id);
@@ -326,11 +399,30 @@ void ResultsStore::insert_requests(std::int64_t cell_id, const std::vector<Reque
       st.step();
       st.reset();
     }
-    db_.exec("COMMIT");
-  } catch (...) {
-    db_.exec("ROLLBACK");
-    throw;
-  }
+  });
+}
+
+std::int64_t ResultsStore::insert_series(SeriesRow& series) {
+  std::lock_guard lock(mu_);
+  return series.id = insert_one(db_, "series", series_columns(), series);
+}
+
+void ResultsStore::insert_samples(const std::vector<SampleRow>& samples) {
+  if (samples.empty()) return;
+  std::lock_guard lock(mu_);
+  in_transaction(db_, [&] {
+    auto st = db_.prepare(insert_sql("samples", sample_columns()));
+    for (const auto& s : samples) {
+      bind_all(st, sample_columns(), s, 1);
+      st.step();
+      st.reset();
+    }
+  });
+}
+
+void ResultsStore::insert_note(NoteRow& note) {
+  std::lock_guard lock(mu_);
+  note.id = insert_one(db_, "telemetry_notes", note_columns(), note);
 }
 
 std::vector<RunInfo> ResultsStore::runs() {
@@ -347,37 +439,42 @@ std::vector<RunInfo> ResultsStore::runs() {
 }
 
 std::optional<RunInfo> ResultsStore::run(std::int64_t id) {
-  for (auto& r : runs()) {
-    if (r.id == id) return r;
-  }
-  return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto rows = select_by(db_, "runs", run_columns(), "id", id, &RunInfo::id);
+  if (rows.empty()) return std::nullopt;
+  return std::move(rows.front());
 }
 
 std::vector<CellInfo> ResultsStore::cells(std::int64_t run_id) {
   std::lock_guard lock(mu_);
-  std::vector<CellInfo> out;
-  auto st = db_.prepare(select_sql("cells", cell_columns(), "WHERE run_id = ?"));
-  st.bind_int(1, run_id);
-  while (st.step()) {
-    CellInfo c;
-    c.id = st.column_int(0);
-    read_all(st, cell_columns(), c);
-    out.push_back(std::move(c));
-  }
-  return out;
+  return select_by(db_, "cells", cell_columns(), "run_id", run_id, &CellInfo::id);
 }
 
 std::vector<RequestRecord> ResultsStore::requests(std::int64_t cell_id, RequestTable table) {
   std::lock_guard lock(mu_);
-  std::vector<RequestRecord> out;
-  auto st = db_.prepare(select_sql(table_name(table), request_columns(), "WHERE cell_id = ?"));
-  st.bind_int(1, cell_id);
-  while (st.step()) {
-    RequestRecord r;
-    read_all(st, request_columns(), r);
-    out.push_back(std::move(r));
-  }
+  return select_by(db_, table_name(table), request_columns(), "cell_id", cell_id);
+}
+
+std::vector<SeriesRow> ResultsStore::series(std::int64_t run_id) {
+  std::lock_guard lock(mu_);
+  return select_by(db_, "series", series_columns(), "run_id", run_id, &SeriesRow::id);
+}
+
+std::vector<SampleRow> ResultsStore::samples(std::int64_t series_id, Nanos from, Nanos to) {
+  std::lock_guard lock(mu_);
+  std::vector<SampleRow> out;
+  auto st = db_.prepare("SELECT series_id, t_ns, value FROM samples WHERE series_id = ? AND t_ns >= ? AND t_ns <= ? "
+                        "ORDER BY t_ns");
+  st.bind_int(1, series_id);
+  st.bind_int(2, from);
+  st.bind_int(3, to);
+  while (st.step()) out.push_back(SampleRow{st.column_int(0), st.column_int(1), st.column_double(2)});
   return out;
+}
+
+std::vector<NoteRow> ResultsStore::notes(std::int64_t run_id) {
+  std::lock_guard lock(mu_);
+  return select_by(db_, "telemetry_notes", note_columns(), "run_id", run_id, &NoteRow::id);
 }
 
 }  // namespace hakari::store

@@ -46,6 +46,10 @@ struct RunInfo {
   std::int64_t simulated = 0;
   std::string command_line;
   std::int64_t seed = 0;
+  std::int64_t model_bytes = 0;         // weights read per decode step, when known (0: unknown)
+  std::string model_bytes_source;       // "--model-bytes", "llama.cpp /v1/models meta.size", ...
+  std::string hardware;                 // hardware profile key, "" when not recognised
+  std::int64_t telemetry_interval_ms = 0;  // 0: no telemetry
 };
 
 // One point of the matrix: here, one concurrency level.
@@ -71,9 +75,36 @@ struct CellInfo {
 
 enum class RequestTable { measured, warmup };
 
+// A telemetry time series of a run ("gpu.amdgpu:card1.power_w") and its points.
+struct SeriesRow {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  std::string name;
+  std::string unit;
+  std::string kind;    // gauge | counter
+  std::string labels;  // "vendor=amd;name=...;power_scope=soc"
+};
+
+struct SampleRow {
+  std::int64_t series_id = 0;
+  Nanos t = 0;
+  double value = 0;
+};
+
+// Something a sampler could not measure, said once per run.
+struct NoteRow {
+  std::int64_t id = 0;
+  std::int64_t run_id = 0;
+  Nanos t = 0;
+  std::string source;  // sampler name
+  std::string message;
+};
+
 class ResultsStore {
  public:
-  static constexpr int kSchemaVersion = 1;
+  // 1: runs, cells, requests, warmup_requests. 2: telemetry (series, samples, notes) and
+  // the run's model size and hardware profile.
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database and brings its schema to kSchemaVersion. A database
   // from a newer hakari is refused rather than misread.
@@ -87,10 +118,18 @@ class ResultsStore {
   void insert_requests(std::int64_t cell_id, const std::vector<metrics::RequestRecord>& records,
                        RequestTable table = RequestTable::measured);
 
+  std::int64_t insert_series(SeriesRow& series);  // sets series.id
+  void insert_samples(const std::vector<SampleRow>& samples);
+  void insert_note(NoteRow& note);
+
   std::vector<RunInfo> runs();
   std::optional<RunInfo> run(std::int64_t id);
   std::vector<CellInfo> cells(std::int64_t run_id);
   std::vector<metrics::RequestRecord> requests(std::int64_t cell_id, RequestTable table = RequestTable::measured);
+  std::vector<SeriesRow> series(std::int64_t run_id);
+  // Points of one series with from <= t <= to, in time order.
+  std::vector<SampleRow> samples(std::int64_t series_id, Nanos from = 0, Nanos to = kNever);
+  std::vector<NoteRow> notes(std::int64_t run_id);
 
   const std::string& path() const { return db_.path(); }
 
