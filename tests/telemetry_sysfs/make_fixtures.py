@@ -435,10 +435,18 @@ def seeds():
         (CORPUS / name).write_bytes(data)
 
 
+def keep_empty_dirs():
+    """git does not store empty folders; a .gitkeep keeps one (still unreadable as a file)."""
+    for dirpath, dirnames, filenames in os.walk(OUT):
+        if not dirnames and not filenames:
+            (Path(dirpath) / ".gitkeep").write_text("")
+
+
 if __name__ == "__main__":
     strix_halo()
     discrete_amd()
     broken()
     empty()
+    keep_empty_dirs()
     seeds()
     print(f"wrote {OUT} and {CORPUS}")
