@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config git
-  libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev libfmt-dev libcli11-dev
+  libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "hakari/catalog/hardware.h"
+#include "hakari/planner/model_catalog.h"
+#include "hakari/sim/sim_options.h"
 #include "hakari/sim/sim_server.h"
 
 namespace hakari::cli {
@@ -45,6 +48,7 @@ std::string describe(const sim::SimOptions& o) {
                   o.step_overhead_ms, slot_text.c_str(), o.ctx_size);
   }
   std::string text = buf;
+  if (o.mode == sim::TimingMode::model && !o.timing_source.empty()) text = o.timing_source + "; " + text;
   if (o.jitter_pct > 0) text += ", jitter ±" + std::to_string(o.jitter_pct) + "%";
   if (o.load_ms > 0) text += ", load " + std::to_string(o.load_ms) + " ms";
   return text;
@@ -57,6 +61,7 @@ Command add_sim_command(CLI::App& parent) {
       "sim", "Run a simulated LLM server (llama.cpp, OpenAI and Ollama APIs) with a timing model");
   auto opts = std::make_shared<sim::SimOptions>();
   auto faults = std::make_shared<std::vector<std::string>>();
+  auto source = std::make_shared<sim::ModelSource>();
 
   sub->add_option("--host", opts->host, "Address to listen on")->capture_default_str();
   sub->add_option("--port", opts->port, "Port to listen on (0 picks a free one)")
@@ -72,14 +77,23 @@ Command add_sim_command(CLI::App& parent) {
                   ->capture_default_str();
 
   const char* model_group = "Hardware model (the default timing when --ttft-ms/--itl-ms are absent)";
-  sub->add_option("--weights-gb", opts->weights_gb, "Bytes read per decode step, in GB")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(model_group);
-  sub->add_option("--bandwidth-gbs", opts->bandwidth_gbs, "Memory bandwidth, GB/s")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(model_group);
-  sub->add_option("--kv-bytes-per-token", opts->kv_bytes_per_token, "KV cache bytes read per context token")
-      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(model_group);
-  sub->add_option("--prefill-tps", opts->prefill_tps, "Prompt tokens processed per second")
-      ->check(CLI::PositiveNumber)->capture_default_str()->group(model_group);
+  sub->add_option("--model", source->model,
+                  "Take the hardware model from a catalog entry, KEY:QUANT (" + planner::model_keys() + "; " +
+                      planner::quant_keys() + ")")
+      ->group(model_group);
+  sub->add_option("--gguf", source->gguf, "Take the hardware model from a GGUF file's header")->group(model_group);
+  sub->add_option("--hardware", source->hardware,
+                  "Hardware profile for --model/--gguf: bandwidth and FP16 compute (" + catalog::hardware_keys() +
+                      "; default evo-x2)")
+      ->group(model_group);
+  auto* weights = sub->add_option("--weights-gb", opts->weights_gb, "Bytes read per decode step, in GB")
+                      ->check(CLI::NonNegativeNumber)->capture_default_str()->group(model_group);
+  auto* bandwidth = sub->add_option("--bandwidth-gbs", opts->bandwidth_gbs, "Memory bandwidth, GB/s")
+                        ->check(CLI::PositiveNumber)->capture_default_str()->group(model_group);
+  auto* kv = sub->add_option("--kv-bytes-per-token", opts->kv_bytes_per_token, "KV cache bytes read per context token")
+                 ->check(CLI::NonNegativeNumber)->capture_default_str()->group(model_group);
+  auto* prefill = sub->add_option("--prefill-tps", opts->prefill_tps, "Prompt tokens processed per second")
+                      ->check(CLI::PositiveNumber)->capture_default_str()->group(model_group);
   sub->add_option("--batch-tokens", opts->batch_tokens, "Prompt tokens processed per step, at most")
       ->check(CLI::Range(1, 1 << 20))->capture_default_str()->group(model_group);
   sub->add_option("--step-overhead-ms", opts->step_overhead_ms, "Cost per extra sequence in a step")
@@ -95,8 +109,8 @@ Command add_sim_command(CLI::App& parent) {
   sub->add_option("--seed", opts->seed, "Seed of token text, answer lengths and jitter")->capture_default_str();
   sub->add_option("--answer-tokens", opts->answer_tokens, "Natural answers run U[N/2, 3N/2] tokens")
       ->check(CLI::Range(1, 1 << 30))->capture_default_str();
-  sub->add_option("--model-name", opts->model_name, "Model id on /v1/models, /props and /api/tags")
-      ->capture_default_str();
+  auto* model_name = sub->add_option("--model-name", opts->model_name, "Model id on /v1/models, /props and /api/tags")
+                         ->capture_default_str();
   sub->add_option("--fault", *faults,
                   "KIND@N[,N...]: the N-th generation request fails (kinds: " + sim::fault_kind_list() + ")")
       ->check(CLI::Validator(
@@ -111,8 +125,14 @@ Command add_sim_command(CLI::App& parent) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_option("--trace", opts->trace_path, "Write the NDJSON ground truth of every emission here");
 
-  return {sub, [opts, faults, ttft, itl] {
+  return {sub, [opts, faults, ttft, itl, source, weights, bandwidth, kv, prefill, model_name] {
             if (ttft->count() > 0 || itl->count() > 0) opts->mode = sim::TimingMode::fixed;
+            const sim::ExplicitFlags given{weights->count() > 0, kv->count() > 0, bandwidth->count() > 0,
+                                           prefill->count() > 0, model_name->count() > 0};
+            if (std::string error = sim::apply_model_source(*opts, *source, given); !error.empty()) {
+              std::fprintf(stderr, "hakari sim: %s\n", error.c_str());
+              return kExitUsage;
+            }
             for (const std::string& text : *faults) {
               std::string error;
               opts->faults.push_back(*sim::parse_fault_rule(text, error));  // checked by CLI11

@@ -30,5 +30,7 @@ Command add_run_command(CLI::App& parent);
 Command add_sim_command(CLI::App& parent);
 Command add_report_command(CLI::App& parent);
 Command add_telemetry_command(CLI::App& parent);
+Command add_plan_command(CLI::App& parent);
+Command add_inspect_command(CLI::App& parent);
 
 }  // namespace hakari::cli

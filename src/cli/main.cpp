@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(hakari::build_info().version) + " (" +
                                         hakari::build_info().commit + ")");
   std::vector<Command> commands{add_run_command(app), add_sim_command(app), add_report_command(app),
-                                add_telemetry_command(app)};
+                                add_telemetry_command(app), add_plan_command(app), add_inspect_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -89,6 +89,9 @@ void TelemetrySession::record_into(store::ResultsStore& store, std::int64_t run_
     std::lock_guard lock(mu_);
     store_ = &store;
     run_id_ = run_id;
+    // A run measures several targets, each with its own session: one series per signal.
+    series_ids_.clear();
+    for (const auto& row : store.series(run_id)) series_ids_[row.name] = row.id;
     for (const auto& n : notes_) {
       store::NoteRow row{0, run_id_, now_ns(), "setup", n};
       store_->insert_note(row);

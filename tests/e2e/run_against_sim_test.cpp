@@ -302,7 +302,7 @@ TEST(RunErrors, BadFlagsExitTwoWithAMessage) {
       {{"--target", "http://127.0.0.1:9", "--concurrency", "0"}, "--concurrency: 0 is not in 1..4096"},
       {{"--target", "http://127.0.0.1:9", "--requests", "0"}, "--requests"},
       {{"--target", "http://127.0.0.1:9", "--max-tokens", "many"}, "--max-tokens"},
-      {{"--requests", "3"}, "--target is required"},
+      {{"--requests", "3"}, "give a suite file or --target URL"},
       {{"--target", "http://127.0.0.1:9", "--header", "NoColon"}, "is not of the form 'Name: value'"},
   };
   for (const auto& c : cases) {

@@ -72,7 +72,7 @@ CellEnd Driver::run_phase(int concurrency, std::int64_t count, bool warmup, cons
   while (streams_.size() < static_cast<std::size_t>(concurrency)) streams_.push_back(std::make_unique<Stream>(*this));
   std::int64_t issued = 0;
   std::int64_t in_flight = 0;
-  bool interrupted = false;
+  CellEnd end = CellEnd::complete;
   auto collect = [&] {
     for (auto& s : streams_) {
       if (!s->finished) continue;
@@ -88,8 +88,9 @@ CellEnd Driver::run_phase(int concurrency, std::int64_t count, bool warmup, cons
     }
   };
   while (issued < count || in_flight > 0) {
-    if (!interrupted && stop.load(std::memory_order_relaxed)) {
-      interrupted = true;
+    const bool stopped = stop.load(std::memory_order_relaxed);
+    if (stopped || (plan.deadline > 0 && now_ns() >= plan.deadline)) {
+      end = stopped ? CellEnd::interrupted : CellEnd::timed_out;
       loop_.cancel_all();
       collect();
       break;
@@ -105,7 +106,7 @@ CellEnd Driver::run_phase(int concurrency, std::int64_t count, bool warmup, cons
     loop_.poll(50 * kNanosPerMilli);
     collect();
   }
-  return interrupted ? CellEnd::interrupted : CellEnd::complete;
+  return end;
 }
 
 CellEnd Driver::run_cell(const CellPlan& plan, DriverObserver& observer, const std::atomic<bool>& stop) {
@@ -116,9 +117,9 @@ CellEnd Driver::run_cell(const CellPlan& plan, DriverObserver& observer, const s
     progress.warming_up = true;
     progress.planned = plan.warmup;
     CellProgress warm = progress;
-    if (run_phase(std::min(plan.concurrency, plan.warmup), plan.warmup, true, plan, observer, warm, stop) ==
-        CellEnd::interrupted) {
-      return CellEnd::interrupted;
+    if (CellEnd end = run_phase(std::min(plan.concurrency, plan.warmup), plan.warmup, true, plan, observer, warm, stop);
+        end != CellEnd::complete) {
+      return end;
     }
   }
   progress.warming_up = false;

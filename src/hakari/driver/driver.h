@@ -46,6 +46,7 @@ struct CellPlan {
   int requests = 1;
   int warmup = 0;
   std::string request_id_prefix;  // request ids are "<prefix>-<index>" ("-w<index>" for warm-up)
+  Nanos deadline = 0;             // monotonic time at which the cell is cut short; 0: none
 };
 
 struct CellProgress {
@@ -67,7 +68,11 @@ class DriverObserver {
   virtual void on_progress(const CellProgress& /*progress*/) {}
 };
 
-enum class CellEnd { complete, interrupted };
+enum class CellEnd {
+  complete,
+  interrupted,  // `stop` was set (Ctrl-C)
+  timed_out,    // the plan's deadline passed
+};
 
 class Driver {
  public:
@@ -75,7 +80,7 @@ class Driver {
   ~Driver();
 
   // Runs one cell. Returns early (cancelling what is in flight, whose records still reach
-  // the observer as cancelled) once `stop` becomes true.
+  // the observer as cancelled) once `stop` becomes true or the plan's deadline passes.
   CellEnd run_cell(const CellPlan& plan, DriverObserver& observer, const std::atomic<bool>& stop);
 
  private:

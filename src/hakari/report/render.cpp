@@ -34,26 +34,68 @@ std::string escape_md(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+// A run over several targets or workloads is a matrix: its rows need to say which point.
+bool is_matrix(const RunReport& report) {
+  for (const auto& cr : report.cells) {
+    const auto& first = report.cells.front().cell;
+    if (cr.cell.target != first.target || cr.cell.workload != first.workload || cr.cell.repetition != 0) return true;
+  }
+  return false;
+}
+
+// "qwen3-32b/chat" (with " r2" for a repetition), the row label of a matrix.
+std::string point_label(const store::CellInfo& c) {
+  std::string label = c.target + "/" + c.workload;
+  if (c.repetition > 0) label += fmt::format(" r{}", c.repetition + 1);
+  return label;
+}
+
+std::string cell_label(const RunReport& report, const store::CellInfo& c) {
+  return is_matrix(report) ? fmt::format("{} c={}", point_label(c), c.concurrency) : fmt::format("c={}", c.concurrency);
+}
+
+}  // namespace
+
 std::string render_terminal_table(const RunReport& report) {
   std::string out;
   const auto& r = report.run;
-  out += fmt::format("hakari run {} · {} · {} {} · model {}{}\n", r.id, r.target_url, r.server_kind,
-                     r.server_version, r.server_model.empty() ? "(default)" : r.server_model,
-                     r.simulated ? " · SIMULATED" : "");
-  out += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}\n", "conc", "ok",
-                     "fail", "TTFT p50", "p99", "ITL p50", "p99", "TPOT p50", "E2E p50", "out tok/s", "req/s");
+  if (r.suite_name.empty()) {
+    out += fmt::format("hakari run {} · {} · {} {} · model {}{}\n", r.id, r.target_url, r.server_kind, r.server_version,
+                       r.server_model.empty() ? "(default)" : r.server_model, r.simulated ? " · SIMULATED" : "");
+  } else {
+    out += fmt::format("hakari run {} · suite {} · {} cells{}\n", r.id, r.suite_name, report.cells.size(),
+                       r.simulated ? " · SIMULATED" : "");
+  }
+  const bool matrix = is_matrix(report);
+  std::size_t width = 0;
+  for (const auto& cr : report.cells) width = std::max(width, point_label(cr.cell).size());
+  const std::string point_header = matrix ? fmt::format("{:<{}} ", "target/workload", width) : "";
+  out += point_header + fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}{}\n",
+                                    "conc", "ok", "fail", "TTFT p50", "p99", "ITL p50", "p99", "TPOT p50", "E2E p50",
+                                    "out tok/s", "req/s", r.slos.empty() ? "" : " │ SLO");
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    out += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}\n",
-                       cr.cell.concurrency, s.requests_ok, s.requests_failed + s.requests_cancelled,
-                       num(s.ttft_ms.p50), num(s.ttft_ms.p99), num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2),
-                       num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50), num(s.output_tokens_per_s), num(s.request_rate, 2));
+    std::string row = matrix ? fmt::format("{:<{}} ", point_label(cr.cell), width) : "";
+    if (cr.cell.status == "failed" && s.requests_ok == 0) {
+      row += fmt::format("{:>5} {:>5} {:>5} │ FAILED: {}\n", cr.cell.concurrency, 0,
+                         s.requests_failed + s.requests_cancelled, cr.cell.note);
+      out += row;
+      continue;
+    }
+    row += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}", cr.cell.concurrency,
+                       s.requests_ok, s.requests_failed + s.requests_cancelled, num(s.ttft_ms.p50), num(s.ttft_ms.p99),
+                       num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50),
+                       num(s.output_tokens_per_s), num(s.request_rate, 2));
+    if (!cr.slos.empty()) row += cr.slo_pass() ? " │ pass" : " │ FAIL";
+    out += row + "\n";
   }
   out += "latencies in ms; TTFT/ITL/TPOT/E2E as defined in docs/metrics.md\n";
   for (const auto& cr : report.cells) {
     if (!cr.telemetry) continue;
     const auto& t = *cr.telemetry;
-    std::string line = fmt::format("c={}: CPU {} mean", cr.cell.concurrency, num(t.cpu_percent.mean.value_or(NAN), 0) + " %");
+    std::string line = fmt::format("{}: CPU {} mean", cell_label(report, cr.cell), num(t.cpu_percent.mean.value_or(NAN), 0) + " %");
     if (!t.gpus.empty() && t.gpus.front().busy_percent.mean) line += fmt::format(", GPU {:.0f} % busy", *t.gpus.front().busy_percent.mean);
     if (t.average_power_w) line += fmt::format(", {:.1f} W", *t.average_power_w);
     if (t.joules_per_output_token) line += fmt::format(", {:.3f} J/token", *t.joules_per_output_token);
@@ -63,8 +105,10 @@ std::string render_terminal_table(const RunReport& report) {
   }
   for (const auto& cr : report.cells) {
     if (!cr.summary.first_error.empty()) {
-      out += fmt::format("c={}: {} failed, e.g. {}\n", cr.cell.concurrency, cr.summary.requests_failed,
+      out += fmt::format("{}: {} failed, e.g. {}\n", cell_label(report, cr.cell), cr.summary.requests_failed,
                          cr.summary.first_error);
+    } else if (cr.cell.status == "failed" && !cr.cell.note.empty() && cr.summary.requests_ok > 0) {
+      out += fmt::format("{}: {}\n", cell_label(report, cr.cell), cr.cell.note);
     }
   }
   return out;
@@ -89,15 +133,51 @@ std::string render_summary_markdown(const RunReport& report) {
                     gib(r.host_memory_bytes), escape_md(r.host_kernel), r.cpu_governor.empty() ? "n/a" : r.cpu_governor);
   md += fmt::format("| Command | `{}` |\n\n", r.command_line);
 
+  const bool matrix = is_matrix(report);
+  if (matrix) {
+    md += "## Targets\n\n| Target | Tool | Model | Quant | Server | Ready after | Memory after load |\n";
+    md += "|---|---|---|---|---|---:|---:|\n";
+    std::vector<std::string> seen;
+    for (const auto& cr : report.cells) {
+      const auto& c = cr.cell;
+      if (std::find(seen.begin(), seen.end(), c.target) != seen.end()) continue;
+      seen.push_back(c.target);
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", escape_md(c.target), escape_md(c.tool),
+                        escape_md(c.model), escape_md(c.quant), escape_md(c.server_kind + " " + c.server_version),
+                        c.cold_load_ms > 0 ? fmt::format("{:.1f} s", c.cold_load_ms / 1000) : "-",
+                        c.memory_after_load_bytes > 0 ? gib(c.memory_after_load_bytes) : "-");
+    }
+    md += "\n";
+  }
   md += "## Results\n\n";
-  md += "| Concurrency | OK | Failed | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT p50 | E2E p50 | Output tok/s | Requests/s |\n";
-  md += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+  md += std::string(matrix ? "| Target | Workload | " : "| ") +
+        "Concurrency | OK | Failed | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT p50 | E2E p50 | Output tok/s | Requests/s |" +
+        (r.slos.empty() ? "" : " SLO |") + "\n";
+  md += std::string(matrix ? "|---|---|" : "|") + "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" +
+        (r.slos.empty() ? "" : "---|") + "\n";
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency, s.requests_ok,
+    if (matrix) {
+      md += fmt::format("| {} | {} ", escape_md(cr.cell.target),
+                        escape_md(cr.cell.workload + (cr.cell.repetition > 0 ? fmt::format(" (rep {})", cr.cell.repetition + 1) : "")));
+    }
+    if (cr.cell.status == "failed" && s.requests_ok == 0) {
+      md += fmt::format("| {} | 0 | {} | **failed**: {} |||||||{}\n", cr.cell.concurrency,
+                        s.requests_failed + s.requests_cancelled, escape_md(cr.cell.note), r.slos.empty() ? "" : "|");
+      continue;
+    }
+    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", cr.cell.concurrency, s.requests_ok,
                       s.requests_failed + s.requests_cancelled, num(s.ttft_ms.p50), num(s.ttft_ms.p99),
                       num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50),
                       num(s.output_tokens_per_s), num(s.request_rate, 2));
+    if (!r.slos.empty()) {
+      std::string verdict = cr.slo_pass() ? "pass" : "**fail**";
+      for (const auto& c : cr.slos) {
+        if (!c.pass) verdict += fmt::format(" {} {} > {}", c.objective, c.measured ? num(*c.measured, 2) : "n/a", c.limit);
+      }
+      md += " " + verdict + " |";
+    }
+    md += "\n";
   }
   md += "\nLatencies in milliseconds. Output tok/s is all successful output tokens over the cell's wall time.\n\n";
 

@@ -1,6 +1,7 @@
 #include "hakari/report/summary.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <sstream>
 
 #include "hakari/core/build_info.h"
@@ -23,6 +24,34 @@ std::vector<telemetry::SeriesData> load_series(store::ResultsStore& store, std::
 
 }  // namespace
 
+std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& s) {
+  std::vector<SloCheck> out;
+  std::size_t i = 0;
+  while (i < objectives.size()) {
+    std::size_t end = objectives.find(';', i);
+    if (end == std::string::npos) end = objectives.size();
+    const std::string item = objectives.substr(i, end - i);
+    i = end + 1;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos) continue;
+    SloCheck c;
+    c.objective = item.substr(0, eq);
+    c.limit = std::strtod(item.c_str() + eq + 1, nullptr);
+    auto value = [](double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; };
+    if (c.objective == "ttft_p95_ms") c.measured = value(s.ttft_ms.p95);
+    if (c.objective == "tpot_p50_ms") c.measured = value(s.tpot_ms.p50);
+    if (c.objective == "itl_p99_ms") c.measured = value(s.itl_ms.p99);
+    if (c.objective == "e2e_p99_ms") c.measured = value(s.e2e_ms.p99);
+    if (c.objective == "error_rate") {
+      const auto n = s.requests_ok + s.requests_failed;
+      if (n > 0) c.measured = static_cast<double>(s.requests_failed) / static_cast<double>(n);
+    }
+    c.pass = c.measured && *c.measured <= c.limit;
+    out.push_back(c);
+  }
+  return out;
+}
+
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   RunReport report;
   auto run = store.run(run_id);
@@ -31,15 +60,21 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   report.telemetry_notes = store.notes(run_id);
   const catalog::HardwareProfile* hardware = catalog::find_hardware(run->hardware);
   for (auto& cell : store.cells(run_id)) {
+    if (cell.status == "superseded") continue;  // an attempt a --resume measured again
     CellReport cr;
     cr.summary = metrics::summarize_cell(store.requests(cell.id), cell.max_tokens);
+    cr.slos = check_slos(run->slos, cr.summary);
     if (run->telemetry_interval_ms > 0 && cr.summary.window_end > cr.summary.window_start) {
       telemetry::CellFacts facts;
       facts.start = cr.summary.window_start;
       facts.end = cr.summary.window_end;
       facts.output_tokens = cr.summary.total_output_tokens;
       if (cr.summary.tpot_ms.n > 0) facts.tpot_p50_ms = cr.summary.tpot_ms.p50;
-      if (run->model_bytes > 0) facts.model_bytes = run->model_bytes;
+      if (cell.model_bytes > 0) {
+        facts.model_bytes = cell.model_bytes;
+      } else if (run->model_bytes > 0) {
+        facts.model_bytes = run->model_bytes;
+      }
       facts.hardware = hardware;
       cr.telemetry = telemetry::summarize_telemetry(load_series(store, run_id, facts.start, facts.end), facts);
     }
@@ -122,6 +157,13 @@ void write_run(JsonWriter& w, const store::RunInfo& r) {
   for (const auto& l : lines(r.noise_warnings)) w.value(l);
   w.end_array();
   w.field("telemetry_interval_ms", r.telemetry_interval_ms);
+  w.key("suite");
+  if (r.suite_name.empty()) {
+    w.null();
+  } else {
+    w.begin_object().field("name", r.suite_name).field("path", r.suite_path).field("hash", r.suite_hash).end_object();
+  }
+  w.field("slos", r.slos);
   w.field("hardware", r.hardware);
   w.field("model_bytes", r.model_bytes > 0 ? std::optional<std::int64_t>(r.model_bytes) : std::nullopt);
   w.field("model_bytes_source", r.model_bytes_source);
@@ -214,9 +256,22 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   const auto& c = cr.cell;
   const auto& s = cr.summary;
   w.begin_object();
+  w.field("key", c.key);
+  w.key("target").begin_object();
+  w.field("name", c.target).field("tool", c.tool).field("model", c.model).field("quant", c.quant).field("api", c.api);
+  w.field("server_url", c.server_url).field("server_kind", c.server_kind).field("server_version", c.server_version);
+  w.field("cold_load_s", c.cold_load_ms > 0 ? std::optional<double>(round4(c.cold_load_ms / 1000)) : std::nullopt);
+  w.field("memory_after_load_bytes",
+          c.memory_after_load_bytes > 0 ? std::optional<std::int64_t>(c.memory_after_load_bytes) : std::nullopt);
+  w.field("memory_after_load_source", c.memory_after_load_source);
+  w.end_object();
+  w.field("workload", c.workload);
+  w.field("load_profile", c.load_profile);
+  w.field("repetition", c.repetition);
   w.field("concurrency", c.concurrency);
   w.field("status", c.status);
   w.field("model", c.model);
+  w.field("log", c.log_path);
   w.field("requests_planned", c.requests_planned);
   w.field("requests_ok", s.requests_ok);
   w.field("requests_failed", s.requests_failed);
@@ -256,6 +311,18 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
     w.field_null("client_cpu_us_per_token");
   }
   write_telemetry(w, cr.telemetry);
+  w.key("slo");
+  if (cr.slos.empty()) {
+    w.null();
+  } else {
+    w.begin_object().field("pass", cr.slo_pass()).key("checks").begin_array();
+    for (const auto& check : cr.slos) {
+      w.begin_object().field("objective", check.objective).field("limit", check.limit);
+      w.field("measured", check.measured ? std::optional<double>(round4(*check.measured)) : std::nullopt);
+      w.field("pass", check.pass).end_object();
+    }
+    w.end_array().end_object();
+  }
   if (c.note.empty()) {
     w.field_null("note");
   } else {

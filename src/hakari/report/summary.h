@@ -17,11 +17,29 @@ namespace hakari::report {
 
 inline constexpr int kSummarySchemaVersion = 1;
 
+// One objective checked against one cell.
+struct SloCheck {
+  std::string objective;  // "ttft_p95_ms"
+  double limit = 0;
+  std::optional<double> measured;  // nullopt: not measurable (e.g. no successful request)
+  bool pass = false;
+};
+
 struct CellReport {
   store::CellInfo cell;
   metrics::CellSummary summary;
   std::optional<telemetry::TelemetrySummary> telemetry;  // nullopt: the run had no telemetry
+  std::vector<SloCheck> slos;  // empty: the run set no objectives
+  bool slo_pass() const {
+    for (const auto& c : slos) {
+      if (!c.pass) return false;
+    }
+    return true;
+  }
 };
+
+// Checks a cell's summary against objectives written as "ttft_p95_ms=2000;error_rate=0.01".
+std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& summary);
 
 struct RunReport {
   store::RunInfo run;

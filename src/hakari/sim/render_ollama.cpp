@@ -69,16 +69,20 @@ void error_body(std::string& out, std::string_view message) {
   w.begin_object().field("error", message).end_object();
 }
 
-void tags(std::string& out, const ModelInfo& m) {
+void tags(std::string& out, std::span<const ModelInfo> models) {
   JsonWriter w(out);
-  w.begin_object().key("models").begin_array().begin_object();
-  w.field("name", m.name);
-  w.field("model", m.name);
-  w.field("modified_at", m.modified_at);
-  w.field("size", m.size);
-  w.field("digest", m.digest);
-  write_details(w, m);
-  w.end_object().end_array().end_object();
+  w.begin_object().key("models").begin_array();
+  for (const ModelInfo& m : models) {
+    w.begin_object();
+    w.field("name", m.name);
+    w.field("model", m.name);
+    w.field("modified_at", m.modified_at);
+    w.field("size", m.size);
+    w.field("digest", m.digest);
+    write_details(w, m);
+    w.end_object();
+  }
+  w.end_array().end_object();
 }
 
 void ps(std::string& out, const ModelInfo* loaded) {
@@ -102,6 +106,22 @@ void ps(std::string& out, const ModelInfo* loaded) {
 void version(std::string& out, std::string_view v) {
   JsonWriter w(out);
   w.begin_object().field("version", v).end_object();
+}
+
+void status_line(std::string& out, std::string_view status) {
+  JsonWriter w(out);
+  w.begin_object().field("status", status).end_object();
+}
+
+void pull_progress_line(std::string& out, std::string_view digest_hex, std::int64_t total,
+                        std::int64_t completed) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("status", "pulling " + std::string(digest_hex.substr(0, 12)));
+  w.field("digest", "sha256:" + std::string(digest_hex));
+  w.field("total", total);
+  if (completed >= 0) w.field("completed", completed);
+  w.end_object();
 }
 
 }  // namespace hakari::sim::ollama

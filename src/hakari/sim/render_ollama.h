@@ -1,9 +1,11 @@
 // Ollama's native responses: the NDJSON lines of /api/chat and /api/generate (key order as
 // Ollama's Go structs marshal them), load/unload replies, /api/tags, /api/ps,
-// /api/version and its flat error objects. Every function appends one JSON document.
+// /api/version, the progress lines of /api/pull and /api/create, and its flat error
+// objects. Every function appends one JSON document.
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -43,9 +45,16 @@ struct ModelInfo {
   std::int64_t context_length = 0;
   std::string_view parameter_size;  // "32.7B"
 };
-void tags(std::string& out, const ModelInfo& m);
+void tags(std::string& out, std::span<const ModelInfo> models);
 // `loaded` null: no model in memory.
 void ps(std::string& out, const ModelInfo* loaded);
 void version(std::string& out, std::string_view v);
+
+// A progress line of /api/pull or /api/create: {"status":"…"}.
+void status_line(std::string& out, std::string_view status);
+// A layer download of /api/pull: {"status":"pulling <12 hex>","digest":"sha256:<hex>",
+// "total":N,"completed":M} (`completed` < 0 leaves it out, as Ollama's first line does).
+void pull_progress_line(std::string& out, std::string_view digest_hex, std::int64_t total,
+                        std::int64_t completed);
 
 }  // namespace hakari::sim::ollama

@@ -19,7 +19,6 @@ constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
 // How long Ollama keeps a model loaded after its last use (OLLAMA_KEEP_ALIVE's default).
 constexpr Nanos kOllamaKeepAlive = 5 * 60 * kNanosPerSecond;
 // Q4_K_M's average bits per weight: turns the weights' size into a parameter count.
-constexpr double kQ4KmBitsPerWeight = 4.85;
 
 bool query_flag(std::string_view query, std::string_view name) {
   while (!query.empty()) {
@@ -47,6 +46,8 @@ SimApp::SimApp(SimOptions opts) : opts_(std::move(opts)), text_(opts_.seed) {
   engine_ = make_engine(opts_);
   for (const Piece& p : text_.vocabulary()) pieces_.remember(p.text);
   if (!opts_.trace_path.empty()) trace_ = std::make_unique<TraceWriter>(opts_.trace_path);
+  ollama_models_.push_back(make_ollama_model(ollama_name(), static_cast<std::int64_t>(opts_.resident_bytes())));
+  ollama_models_.back().modified_wall = started_unix_ * kNanosPerSecond;
   HttpLimits limits;
   limits.idle_timeout = from_ms(opts_.idle_timeout_ms);
   http_ = std::make_unique<HttpServer>(opts_.host, opts_.port,
@@ -68,10 +69,17 @@ void SimApp::on_request(ConnId conn, const RequestHead& head, std::string_view b
     if (p == "/api/generate") return start_generation(conn, Api::ollama_generate, head, body, received_ns);
     if (p == "/tokenize") return serve_tokenize(conn, body);
     if (p == "/detokenize") return serve_detokenize(conn, body);
+    if (p == "/api/pull") return serve_ollama_pull(conn, body, received_ns);
+    if (p == "/api/create") return serve_ollama_create(conn, body, received_ns);
+    if (p.starts_with("/api/blobs/")) return serve_ollama_blob(conn, m, p, body);
+    if (p == "/api/v1/models/load") return serve_lms_load(conn, body, received_ns);
+    if (p == "/api/v1/models/unload") return serve_lms_unload(conn, body);
+  } else if (m == "DELETE") {
+    if (p == "/api/delete") return serve_ollama_delete(conn, body);
   } else if (m == "GET" || m == "HEAD") {
     scratch_.clear();
     if (p == "/") return reply(conn, 200, kText, "hakari-sim is running");
-    if (p == "/health" || p == "/v1/health") return reply(conn, 200, kJson, R"({"status":"ok"})");
+    if (p == "/health" || p == "/v1/health") return serve_health(conn, received_ns);
     if (p == "/props") {
       llamacpp::props(scratch_, server_info());
       return reply_json(conn, 200);
@@ -87,6 +95,8 @@ void SimApp::on_request(ConnId conn, const RequestHead& head, std::string_view b
       return reply_json(conn, 200);
     }
     if (p == "/api/tags" || p == "/api/ps") return serve_ollama_models(conn, p == "/api/ps");
+    if (p.starts_with("/api/blobs/")) return serve_ollama_blob(conn, m, p, body);
+    if (p == "/api/v1/models" || p == "/api/v0/models") return serve_lms_models(conn, p == "/api/v0/models");
   }
   reply_llama_error(conn, 404, "File Not Found", "not_found_error");
 }
@@ -187,33 +197,39 @@ void SimApp::serve_metrics(ConnId conn) {
 }
 
 void SimApp::serve_ollama_models(ConnId conn, bool loaded_only) {
-  const std::string name = ollama_name();
-  // A stable stand-in for the blob digest: 64 hex digits derived from the name.
-  char digest[65];
-  std::uint64_t h = 0;
-  for (char ch : name) h = mix64(h ^ static_cast<unsigned char>(ch));
-  std::snprintf(digest, sizeof digest, "%016llx%016llx%016llx%016llx", static_cast<unsigned long long>(h),
-                static_cast<unsigned long long>(mix64(h + 1)), static_cast<unsigned long long>(mix64(h + 2)),
-                static_cast<unsigned long long>(mix64(h + 3)));
   char params[32];
-  std::snprintf(params, sizeof params, "%.1fB", opts_.weights_gb * 8 / kQ4KmBitsPerWeight);
-  const std::string modified = rfc3339_utc(started_unix_ * kNanosPerSecond);
+  std::snprintf(params, sizeof params, "%.1fB", static_cast<double>(opts_.parameter_count()) / 1e9);
   const std::string expires = rfc3339_utc(wall_now_ns() + kOllamaKeepAlive);
-  ollama::ModelInfo info;
-  info.name = name;
-  info.size = static_cast<std::int64_t>(opts_.weights_gb * 1e9);
-  info.digest = digest;
-  info.modified_at = modified;
-  info.expires_at = expires;
-  info.context_length = opts_.ctx_size;
-  info.parameter_size = params;
+  std::vector<std::string> modified;  // keeps the views of `infos` alive
+  modified.reserve(ollama_models_.size());
+  std::vector<ollama::ModelInfo> infos;
+  for (const OllamaModel& m : ollama_models_) {
+    if (loaded_only && !(model_loaded_ && model_ready_ <= now_ns() && m.name == loaded_model_)) continue;
+    modified.push_back(rfc3339_utc(m.modified_wall));
+    ollama::ModelInfo info;
+    info.name = m.name;
+    info.size = m.size;
+    info.digest = m.digest;
+    info.modified_at = modified.back();
+    info.expires_at = expires;
+    info.context_length = opts_.ctx_size;
+    info.parameter_size = params;
+    infos.push_back(info);
+  }
   scratch_.clear();
   if (!loaded_only) {
-    ollama::tags(scratch_, info);
+    ollama::tags(scratch_, infos);
   } else {
-    ollama::ps(scratch_, model_loaded_ && model_ready_ <= now_ns() ? &info : nullptr);
+    ollama::ps(scratch_, infos.empty() ? nullptr : &infos.front());
   }
   reply_json(conn, 200);
+}
+
+// llama-server (and vLLM) load the model before they serve; the simulator starts that load
+// when the first health probe (or generation) arrives, and answers 503 until it ends.
+void SimApp::serve_health(ConnId conn, Nanos received) {
+  if (model_ready_at(received) > now_ns()) return reply_llama_error(conn, 503, "Loading model", "unavailable_error");
+  reply(conn, 200, kJson, R"({"status":"ok"})");
 }
 
 llamacpp::ServerInfo SimApp::server_info() const {
@@ -223,13 +239,13 @@ llamacpp::ServerInfo SimApp::server_info() const {
   info.build_info = version_;
   info.n_ctx = opts_.ctx_size;
   info.total_slots = engine_->total_slots();
-  info.weights_bytes = opts_.weights_gb * 1e9;
-  info.n_params = static_cast<std::int64_t>(info.weights_bytes * 8 / kQ4KmBitsPerWeight);
+  info.weights_bytes = opts_.resident_bytes();
+  info.n_params = opts_.parameter_count();
   info.created = started_unix_;
   return info;
 }
 
-std::string SimApp::ollama_name() const { return opts_.model_name + ":latest"; }
+std::string SimApp::ollama_name() const { return ollama_full_name(opts_.model_name); }
 
 void SimApp::on_tick(Nanos now) {
   emissions_.clear();
@@ -248,12 +264,13 @@ void SimApp::on_tick(Nanos now) {
     reply_json(load.conn, 200);
     trace_done(load.ordinal, now_ns(), "load");
   }
+  tick_lifecycle(now);
 }
 
 Nanos SimApp::next_deadline() const {
   Nanos next = engine_->next_deadline();
   for (const PendingLoad& load : pending_loads_) next = std::min(next, load.due);
-  return next;
+  return std::min(next, lifecycle_deadline());
 }
 
 void SimApp::shut_down() {

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <simdjson.h>
@@ -74,6 +75,39 @@ class SimApp final : public HttpHandler {
     std::uint64_t ordinal = 0;
   };
 
+  // A model Ollama's routes know (/api/tags): the simulator's own, and those pulled or
+  // created since it started.
+  struct OllamaModel {
+    std::string name;    // with its tag: "hakari-sim:latest"
+    std::string digest;  // 64 hex digits
+    std::int64_t size = 0;
+    Nanos modified_wall = 0;
+  };
+
+  // A reply made of timed NDJSON lines (pull and create progress): each line goes out
+  // when it is due; unstreamed, only the last one, as the whole body, at the end.
+  struct ScriptedReply {
+    ConnId conn = 0;
+    bool stream = true;
+    std::vector<std::pair<Nanos, std::string>> lines;
+    std::size_t next = 0;
+    int final_status = 200;  // unstreamed: the status the last line goes out with
+    OllamaModel registers;   // exists once the reply has completed (name empty: none)
+  };
+
+  // An LM Studio load, answered (and listed) when the load completes.
+  struct LmsInstance {
+    std::string id;
+    std::int64_t context_length = 0;
+  };
+  struct PendingLmsLoad {
+    Nanos due = 0;
+    ConnId conn = 0;
+    LmsInstance instance;
+    double load_seconds = 0;
+    bool echo_config = false;
+  };
+
   // Routing and the small endpoints (sim_app.cpp).
   void reply(ConnId conn, int status, std::string_view content_type, std::string_view body);
   void reply_json(ConnId conn, int status);  // the body is in scratch_
@@ -84,15 +118,35 @@ class SimApp final : public HttpHandler {
   void serve_slots(ConnId conn, std::string_view query);
   void serve_metrics(ConnId conn);
   void serve_ollama_models(ConnId conn, bool loaded_only);  // /api/tags, or /api/ps
+  void serve_health(ConnId conn, Nanos received);
   llamacpp::ServerInfo server_info() const;
   std::string ollama_name() const;
+
+  // Model management (sim_lifecycle.cpp): Ollama pull/create/delete/blobs, LM Studio's
+  // native REST model routes, and the timed replies they make.
+  void serve_ollama_pull(ConnId conn, std::string_view body, Nanos received);
+  void serve_ollama_create(ConnId conn, std::string_view body, Nanos received);
+  void serve_ollama_delete(ConnId conn, std::string_view body);
+  void serve_ollama_blob(ConnId conn, std::string_view method, std::string_view path, std::string_view body);
+  void serve_lms_models(ConnId conn, bool v0);
+  void serve_lms_load(ConnId conn, std::string_view body, Nanos received);
+  void serve_lms_unload(ConnId conn, std::string_view body);
+  void tick_lifecycle(Nanos now);
+  Nanos lifecycle_deadline() const;
+  void abandon_lifecycle(ConnId conn);
+  // "NAME" -> "NAME:latest"; a name that has a tag is kept.
+  static std::string ollama_full_name(std::string_view name);
+  const OllamaModel* find_ollama_model(std::string_view name) const;
+  OllamaModel make_ollama_model(const std::string& full_name, std::int64_t size) const;
 
   // Generation (sim_generation.cpp).
   void start_generation(ConnId conn, Api api, const RequestHead& head, std::string_view body, Nanos received);
   bool reject_generation(ConnId conn, Api api, const GenRequest& req, const BodyError* error);
   void answer_load_request(ConnId conn, Api api, const GenRequest& req, std::uint64_t ordinal, Nanos received);
   void inject_up_front_fault(ConnId conn, Api api, FaultKind fault);
-  Nanos model_ready_at(Nanos received);
+  // When the model is ready for a request arriving at `received`; starts a load when it is
+  // not loaded (or, for Ollama, when another model is: `ollama_model` is the full name).
+  Nanos model_ready_at(Nanos received, std::string_view ollama_model = {});
   void on_emission(const Emission& e);
   ResponseIdentity identity(const Stream& s) const;
   std::string token_probs(const Stream& s, std::int64_t index) const;
@@ -125,12 +179,19 @@ class SimApp final : public HttpHandler {
   std::unordered_map<std::uint64_t, Stream> streams_;
   std::unordered_map<ConnId, std::uint64_t> stream_of_conn_;
   std::vector<PendingLoad> pending_loads_;
+  std::vector<OllamaModel> ollama_models_;
+  std::unordered_map<std::string, std::int64_t> blobs_;  // uploaded digests (hex) and sizes
+  std::vector<ScriptedReply> scripted_;
+  std::vector<LmsInstance> lms_instances_;
+  std::vector<PendingLmsLoad> pending_lms_loads_;
+  int lms_loads_ = 0;  // numbers instance ids
   std::vector<Emission> emissions_;  // reused by every tick
   std::string frame_;                // the frame being rendered
   std::string scratch_;              // a response body being rendered
 
   bool model_loaded_ = false;
   Nanos model_ready_ = 0;
+  std::string loaded_model_;  // Ollama's full name of the model in memory
 
   // /metrics counters.
   std::int64_t prompt_tokens_total_ = 0;

@@ -62,7 +62,7 @@ void SimApp::start_generation(ConnId conn, Api api, const RequestHead& head, std
   s.eos = !forced && natural < cap;
   s.target = s.eos ? natural : cap;
 
-  const Nanos ready = model_ready_at(received);
+  const Nanos ready = model_ready_at(received, is_ollama(api) ? ollama_full_name(req.model) : std::string());
   s.load_wait = std::max<Nanos>(0, ready - received);
   SeqSpec spec;
   spec.prompt_tokens = req.prompt_tokens;
@@ -88,7 +88,7 @@ bool SimApp::reject_generation(ConnId conn, Api api, const GenRequest& req, cons
       reply_ollama_error(conn, 400, error->message);
       return true;
     }
-    if (req.model != opts_.model_name && req.model != ollama_name()) {
+    if (req.model.empty() || find_ollama_model(req.model) == nullptr) {
       reply_ollama_error(conn, 404, "model '" + req.model + "' not found");
       return true;
     }
@@ -132,9 +132,10 @@ void SimApp::inject_up_front_fault(ConnId conn, Api api, FaultKind fault) {
   }
 }
 
-Nanos SimApp::model_ready_at(Nanos received) {
-  if (!model_loaded_) {
+Nanos SimApp::model_ready_at(Nanos received, std::string_view ollama_model) {
+  if (!model_loaded_ || (!ollama_model.empty() && ollama_model != loaded_model_)) {
     model_loaded_ = true;
+    loaded_model_ = ollama_model.empty() ? ollama_name() : std::string(ollama_model);
     model_ready_ = received + from_ms(opts_.load_ms);
   }
   return model_ready_;
@@ -143,9 +144,10 @@ Nanos SimApp::model_ready_at(Nanos received) {
 void SimApp::answer_load_request(ConnId conn, Api api, const GenRequest& req, std::uint64_t ordinal,
                                  Nanos received) {
   const bool chat = api == Api::ollama_chat;
+  const std::string name = ollama_full_name(req.model);
   if (req.unload) {
-    model_loaded_ = false;
-  } else if (const Nanos ready = model_ready_at(received); ready > now_ns()) {
+    if (name == loaded_model_) model_loaded_ = false;
+  } else if (const Nanos ready = model_ready_at(received, name); ready > now_ns()) {
     pending_loads_.push_back({ready, conn, chat, req.model, ordinal});
     return;
   }
@@ -186,6 +188,7 @@ void SimApp::on_emission(const Emission& e) {
 
 void SimApp::on_abandoned(ConnId conn) {
   const Nanos now = now_ns();
+  abandon_lifecycle(conn);
   std::erase_if(pending_loads_, [&](const PendingLoad& load) {
     if (load.conn != conn) return false;
     trace_done(load.ordinal, now, "disconnect");

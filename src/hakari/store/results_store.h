@@ -50,13 +50,36 @@ struct RunInfo {
   std::string model_bytes_source;       // "--model-bytes", "llama.cpp /v1/models meta.size", ...
   std::string hardware;                 // hardware profile key, "" when not recognised
   std::int64_t telemetry_interval_ms = 0;  // 0: no telemetry
+  std::string suite_name;  // "" for a run of one --target
+  std::string suite_path;
+  std::string suite_hash;
+  std::string slos;        // "ttft_p95_ms=2000;error_rate=0.01": objectives each cell is judged by
 };
 
-// One point of the matrix: here, one concurrency level.
+// One point of the matrix: a target (server, model, quantization) under one workload at
+// one concurrency level, one repetition.
 struct CellInfo {
   std::int64_t id = 0;
   std::int64_t run_id = 0;
   std::int64_t ordinal = 0;
+  std::string key;  // identity across runs of one suite (for --resume); see suite::CellPlan
+  std::string target;
+  std::string tool;   // llama.cpp | ollama | vllm | lmstudio | attach
+  std::string quant;
+  std::string api;    // the API hakari drove it with
+  std::string workload;
+  std::string load_profile;
+  std::int64_t repetition = 0;
+  std::string server_url;
+  std::string server_kind;
+  std::string server_version;
+  double cold_load_ms = 0;    // launch -> ready with the model loaded (0: attached)
+  double server_load_ms = 0;  // the server's own report of loading the model, when it gives one
+  std::int64_t memory_after_load_bytes = 0;
+  std::string memory_after_load_source;  // what was measured: "gpu memory (VRAM+GTT)", "server RSS", ...
+  std::string log_path;                  // the server's log lines during this cell
+  std::int64_t model_bytes = 0;          // weights read per decode step, when known (0: unknown)
+  std::string model_bytes_source;
   std::int64_t concurrency = 0;
   std::int64_t requests_planned = 0;
   std::int64_t warmup_requests = 0;
@@ -103,8 +126,9 @@ struct NoteRow {
 class ResultsStore {
  public:
   // 1: runs, cells, requests, warmup_requests. 2: telemetry (series, samples, notes) and
-  // the run's model size and hardware profile.
-  static constexpr int kSchemaVersion = 2;
+  // the run's model size and hardware profile. 3: suites (cell keys, targets, workloads,
+  // server lifecycle facts, SLOs).
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database and brings its schema to kSchemaVersion. A database
   // from a newer hakari is refused rather than misread.

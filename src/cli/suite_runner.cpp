@@ -1,0 +1,577 @@
+#include "cli/suite_runner.h"
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "hakari/core/build_info.h"
+#include "hakari/core/host_info.h"
+#include "hakari/driver/driver.h"
+#include "hakari/report/summary.h"
+#include "hakari/store/record_writer.h"
+#include "hakari/store/results_store.h"
+#include "hakari/target/server.h"
+
+namespace hakari::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_stop.exchange(true)) {
+    // A second Ctrl-C means "now": signal the servers' groups (async-signal-safe) and end.
+    target::signal_all_launched(SIGTERM);
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+std::string iso8601_utc(Nanos wall_ns) {
+  std::time_t t = static_cast<std::time_t>(wall_ns / kNanosPerSecond);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string duration_text(double seconds) {
+  if (seconds < 90) return fmt::format("{:.0f}s", seconds);
+  if (seconds < 5400) return fmt::format("{:.0f}m{:02.0f}s", std::floor(seconds / 60), std::fmod(seconds, 60));
+  return fmt::format("{:.0f}h{:02.0f}m", std::floor(seconds / 3600), std::fmod(seconds / 60, 60));
+}
+
+// Writes via a temporary file and a rename, so a reader never sees half a summary.
+void write_file_atomically(const fs::path& path, const std::string& content) {
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error("cannot write " + tmp.string());
+    out << content;
+    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, path);
+}
+
+double process_cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) * 1e3 + static_cast<double>(tv.tv_usec) / 1e3; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
+
+std::string slos_text(const suite::Slos& s) {
+  std::string out;
+  auto add = [&](const char* key, const std::optional<double>& v) {
+    if (v) out += fmt::format("{}{}={}", out.empty() ? "" : ";", key, *v);
+  };
+  add("ttft_p95_ms", s.ttft_p95_ms);
+  add("tpot_p50_ms", s.tpot_p50_ms);
+  add("itl_p99_ms", s.itl_p99_ms);
+  add("e2e_p99_ms", s.e2e_p99_ms);
+  add("error_rate", s.error_rate);
+  return out;
+}
+
+class RecordSink final : public driver::DriverObserver {
+ public:
+  RecordSink(store::RecordWriter& writer, std::int64_t cell_id, ProgressDisplay& progress)
+      : writer_(writer), cell_id_(cell_id), progress_(progress) {}
+  void on_request_done(metrics::RequestRecord&& record, bool warmup) override {
+    writer_.add(cell_id_, warmup ? store::RequestTable::warmup : store::RequestTable::measured, std::move(record));
+  }
+  void on_progress(const driver::CellProgress& p) override { progress_.update(p); }
+
+ private:
+  store::RecordWriter& writer_;
+  std::int64_t cell_id_;
+  ProgressDisplay& progress_;
+};
+
+// Provenance of this invocation: binary, host, command line, noise warnings.
+void fill_provenance(store::RunInfo& run, std::vector<std::string>& warnings) {
+  const HostInfo host = read_host_info();
+  const auto& build = build_info();
+  const ClockAnchor anchor = ClockAnchor::now();
+  if (run.started_at.empty()) run.started_at = iso8601_utc(anchor.wall_ns);
+  run.wall_anchor_ns = anchor.wall_ns;
+  run.mono_anchor_ns = anchor.mono_ns;
+  run.hakari_version = build.version;
+  run.git_commit = build.commit;
+  run.build_type = build.build_type;
+  run.sanitize = build.sanitize;
+  run.compiler = build.compiler;
+  run.host_name = host.hostname;
+  run.host_os = host.os;
+  run.host_kernel = host.kernel;
+  run.host_cpu = host.cpu_model;
+  run.host_cpus = host.logical_cpus;
+  run.host_memory_bytes = host.memory_total_bytes;
+  run.cpu_governor = host.cpu_governor;
+  run.load_avg = host.load_avg_1m;
+  warnings = timing_noise_warnings(host);
+  if (build_distorts_timing(build)) {
+    warnings.push_back(std::string("this hakari is a ") + build.build_type +
+                       (build.sanitize[0] ? std::string(" build with sanitizers (") + build.sanitize + ")" : " build") +
+                       ": its own overhead may distort timings");
+  }
+  run.noise_warnings.clear();
+  for (const auto& w : warnings) run.noise_warnings += w + "\n";
+  run.command_line = invocation();
+}
+
+// The memory a loaded model holds, from the first snapshot after the server is ready.
+void memory_after_load(const telemetry::Snapshot& s, store::CellInfo& cell) {
+  std::int64_t gpu = 0;
+  for (const auto& g : s.gpus) gpu += g.memory_used_bytes.value_or(0) + g.gtt_used_bytes.value_or(0);
+  if (gpu > 0) {
+    cell.memory_after_load_bytes = gpu;
+    cell.memory_after_load_source = "GPU memory used (VRAM + GTT), whole device";
+  } else if (s.server_process) {
+    cell.memory_after_load_bytes = s.server_process->rss_bytes;
+    cell.memory_after_load_source = "server process tree RSS";
+  }
+}
+
+// Copies the server's log lines written during a cell next to the results (an empty
+// file when it wrote none: every cell of a launched server has its log).
+std::string save_log_slice(const std::string& log, std::uintmax_t from, const fs::path& dest) {
+  std::error_code ec;
+  const std::uintmax_t to = fs::file_size(log, ec);
+  std::string bytes;
+  if (!ec && to > from) {
+    std::ifstream in(log, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(from));
+    bytes.resize(static_cast<std::size_t>(std::min<std::uintmax_t>(to - from, 64u << 20)));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  fs::create_directories(dest.parent_path(), ec);
+  std::ofstream out(dest, std::ios::binary);
+  out << bytes;
+  return out ? dest.string() : std::string();
+}
+
+class SuiteRunner {
+ public:
+  SuiteRunner(const suite::Suite& suite, const RunSettings& settings, store::ResultsStore& results, fs::path out_dir)
+      : suite_(suite), st_(settings), results_(results), out_dir_(std::move(out_dir)), progress_(!settings.quiet) {}
+
+  int run(store::RunInfo& run, const std::set<std::string>& done_keys);
+
+ private:
+  struct TargetContext {
+    const suite::SuiteTarget* target = nullptr;
+    target::Server* server = nullptr;
+    std::optional<backend::ServerInfo> info;
+    backend::ApiKind api = backend::ApiKind::openai_chat;
+    std::string model;
+    std::int64_t model_bytes = 0;
+    std::string model_bytes_source;
+    store::CellInfo facts;  // server facts every cell of this target carries
+  };
+
+  void run_target(std::size_t t, const std::vector<suite::CellPlan>& cells);
+  void record_failed_cell(const suite::CellPlan& plan, const std::string& reason, const store::CellInfo* facts);
+  // A cell for `plan`: the target's server facts (if known) plus what the plan says.
+  store::CellInfo cell_for(const suite::CellPlan& plan, const store::CellInfo* facts) const;
+  void measure(TargetContext& ctx, const suite::CellPlan& plan);
+  void announce(const suite::CellPlan& plan);
+
+  const suite::Suite& suite_;
+  const RunSettings& st_;
+  store::ResultsStore& results_;
+  fs::path out_dir_;
+  ProgressDisplay progress_;
+  std::unique_ptr<store::RecordWriter> writer_;
+  store::RunInfo* run_ = nullptr;
+  std::int64_t ordinal_ = 0;
+  std::size_t cells_total_ = 0;
+  std::size_t cells_done_ = 0;
+  Nanos started_ = 0;
+  bool interrupted_ = false;
+};
+
+store::CellInfo SuiteRunner::cell_for(const suite::CellPlan& plan, const store::CellInfo* facts) const {
+  const auto& t = suite_.targets[plan.target];
+  const auto& w = suite_.workloads[plan.workload];
+  const auto& l = suite_.loads[plan.load];
+  store::CellInfo cell = facts ? *facts : store::CellInfo{};
+  cell.run_id = run_->id;
+  cell.key = plan.key;
+  cell.target = t.spec.name;
+  cell.tool = t.spec.tool.empty() ? "attach" : t.spec.tool;
+  cell.quant = t.spec.quant;
+  cell.workload = w.name;
+  cell.load_profile = l.name;
+  cell.repetition = plan.repetition;
+  cell.concurrency = plan.concurrency;
+  cell.requests_planned = l.requests;
+  cell.warmup_requests = l.warmup;
+  cell.prompt_tokens = w.prompt_tokens;
+  cell.max_tokens = w.max_tokens;
+  if (cell.model.empty()) cell.model = t.spec.model;
+  return cell;
+}
+
+void SuiteRunner::record_failed_cell(const suite::CellPlan& plan, const std::string& reason,
+                                     const store::CellInfo* facts) {
+  store::CellInfo cell = cell_for(plan, facts);
+  cell.ordinal = ordinal_++;
+  cell.status = "failed";
+  cell.note = reason;
+  cell.started_ns = cell.ended_ns = now_ns();
+  results_.insert_cell(cell);
+  ++cells_done_;
+  if (!st_.quiet) std::fprintf(stderr, "hakari: %s failed: %s\n", plan.key.substr(0, plan.key.find('#')).c_str(), reason.c_str());
+}
+
+void SuiteRunner::announce(const suite::CellPlan& plan) {
+  if (st_.quiet) return;
+  const double elapsed = to_s(now_ns() - started_);
+  std::string eta = "--";
+  if (cells_done_ > 0) eta = "~" + duration_text(elapsed / static_cast<double>(cells_done_) * static_cast<double>(cells_total_ - cells_done_));
+  std::fprintf(stderr, "hakari: cell %zu/%zu · %s · %s · %s c=%d%s · elapsed %s · ETA %s\n", cells_done_ + 1,
+               cells_total_, suite_.targets[plan.target].spec.name.c_str(), suite_.workloads[plan.workload].name.c_str(),
+               suite_.loads[plan.load].name.c_str(), plan.concurrency,
+               suite_.repetitions > 1 ? fmt::format(" rep {}/{}", plan.repetition + 1, suite_.repetitions).c_str() : "",
+               duration_text(elapsed).c_str(), eta.c_str());
+}
+
+void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
+  const auto& w = suite_.workloads[plan.workload];
+  const auto& l = suite_.loads[plan.load];
+  announce(plan);
+  if (!ctx.server->alive()) {
+    // The server died (in an earlier cell, or between): start it again for this one.
+    const std::string why = ctx.server->exit_reason().value_or("it stopped answering");
+    try {
+      ctx.server->start();
+    } catch (const target::TargetError& e) {
+      record_failed_cell(plan, "the server had exited (" + why + ") and could not be restarted: " + e.what(), &ctx.facts);
+      return;
+    }
+  }
+  store::CellInfo cell = cell_for(plan, &ctx.facts);
+  cell.ordinal = ordinal_++;
+  cell.started_ns = now_ns();
+  results_.insert_cell(cell);
+
+  driver::TargetSpec target;
+  target.base_url = ctx.server->base_url();
+  target.api = ctx.api;
+  target.headers = st_.headers;
+  target.connect_timeout = st_.connect_timeout;
+  target.request_timeout = static_cast<Nanos>(l.timeout_s * 1e9);
+  target.idle_timeout = static_cast<Nanos>(l.idle_timeout_s * 1e9);
+  driver::WorkloadSpec workload;
+  workload.model = ctx.model;
+  workload.prompt_tokens = w.prompt_tokens;
+  workload.max_tokens = w.max_tokens;
+  workload.force_length = w.force_length;
+  workload.temperature = w.temperature;
+  workload.seed = w.seed;
+  workload.prompt_seed = st_.prompt_seed;
+  workload.keep_text = st_.save_output;
+  cell.length_forcing = w.force_length ? std::string(backend::length_forcing_method(ctx.api)) : std::string();
+
+  driver::CellPlan dp;
+  dp.concurrency = plan.concurrency;
+  dp.requests = l.requests;
+  dp.warmup = l.warmup;
+  dp.request_id_prefix = "hakari-r" + std::to_string(run_->id) + "-c" + std::to_string(cell.id);
+  if (l.cell_timeout_s > 0) dp.deadline = now_ns() + static_cast<Nanos>(l.cell_timeout_s * 1e9);
+
+  const std::string log = ctx.server->log_path();
+  std::error_code ec;
+  const std::uintmax_t log_from = log.empty() ? 0 : fs::file_size(log, ec);
+  const double cpu_before = process_cpu_ms();
+  driver::Driver drv(target, workload);
+  RecordSink sink(*writer_, cell.id, progress_);
+  const driver::CellEnd end = drv.run_cell(dp, sink, g_stop);
+  progress_.finish();
+  writer_->flush();
+  cell.ended_ns = now_ns();
+  cell.client_cpu_ms = process_cpu_ms() - cpu_before;
+  if (!log.empty()) {
+    cell.log_path = save_log_slice(log, ec ? 0 : log_from,
+                                   out_dir_ / "logs" / fmt::format("cell-{}-{}.log", cell.id, cell.target));
+  }
+  switch (end) {
+    case driver::CellEnd::complete: cell.status = "complete"; break;
+    case driver::CellEnd::interrupted:
+      cell.status = "interrupted";
+      interrupted_ = true;
+      break;
+    case driver::CellEnd::timed_out:
+      cell.status = "failed";
+      cell.note = fmt::format("the cell ran past its cell_timeout_s of {} s", l.cell_timeout_s);
+      break;
+  }
+  if (!interrupted_ && !ctx.server->alive()) {
+    cell.status = "failed";
+    cell.note = "the server died during the cell: " + ctx.server->exit_reason().value_or("it stopped answering");
+  }
+  results_.update_cell(cell);
+  ++cells_done_;
+}
+
+void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& cells) {
+  const suite::SuiteTarget& st = suite_.targets[t];
+  target::LaunchOptions launch;
+  launch.log_dir = (out_dir_ / "logs").string();
+  if (!st_.quiet) launch.progress = [](const std::string& line) { std::fprintf(stderr, "hakari: %s\n", line.c_str()); };
+  std::error_code ec;
+  fs::create_directories(launch.log_dir, ec);
+  std::unique_ptr<target::Server> server;
+  try {
+    server = target::make_server(st.spec, launch);
+    if (!st_.quiet) std::fprintf(stderr, "hakari: starting %s (%s)\n", st.spec.name.c_str(), st.spec.tool.empty() ? "attach" : st.spec.tool.c_str());
+    server->start();
+  } catch (const target::TargetError& e) {
+    for (const auto& c : cells) record_failed_cell(c, e.what(), nullptr);
+    return;
+  }
+
+  TargetContext ctx;
+  ctx.target = &st;
+  ctx.server = server.get();
+  std::string probe_error;
+  if (st_.probed && suite_.targets.size() == 1) {
+    ctx.info = st_.probed;
+  } else {
+    ctx.info = backend::probe_server(server->base_url(), st_.connect_timeout, st_.headers, probe_error);
+  }
+  if (!ctx.info) {
+    for (const auto& c : cells) record_failed_cell(c, probe_error, nullptr);
+    server->stop();
+    return;
+  }
+  ctx.api = st_.api ? *st_.api : st.api != "auto" ? backend::parse_api(st.api).value() : ctx.info->suggested_api;
+  ctx.model = !st_.model.empty() ? st_.model : server->request_model();
+  if (ctx.model.empty() && !ctx.info->models.empty()) ctx.model = ctx.info->models.front();
+  if (st_.model_bytes > 0) {
+    ctx.model_bytes = st_.model_bytes, ctx.model_bytes_source = "--model-bytes";
+  } else if (st.model_bytes) {
+    ctx.model_bytes = *st.model_bytes, ctx.model_bytes_source = "suite model_bytes";
+  } else if (auto it = ctx.info->model_bytes.find(ctx.model); it != ctx.info->model_bytes.end()) {
+    ctx.model_bytes = it->second, ctx.model_bytes_source = ctx.info->kind + " reported model size";
+  }
+
+  store::CellInfo& f = ctx.facts;
+  f.run_id = run_->id;
+  f.target = st.spec.name;
+  f.tool = st.spec.tool.empty() ? "attach" : st.spec.tool;
+  f.quant = st.spec.quant;
+  f.model = ctx.model;
+  f.api = std::string(backend::api_name(ctx.api));
+  f.server_url = server->base_url();
+  f.server_kind = ctx.info->kind;
+  f.server_version = server->server_version().empty() ? ctx.info->version : server->server_version();
+  f.cold_load_ms = to_ms(server->cold_load_ns());
+  f.server_load_ms = to_ms(server->server_load_ns());
+  f.model_bytes = ctx.model_bytes;
+  f.model_bytes_source = ctx.model_bytes_source;
+
+  const int interval = st_.telemetry_interval_set ? static_cast<int>(st_.telemetry.interval / kNanosPerMilli)
+                                                  : suite_.telemetry_interval_ms;
+  std::unique_ptr<TelemetrySession> telemetry;
+  if (interval > 0) {
+    TelemetryOptions topt = st_.telemetry;
+    topt.interval = interval * kNanosPerMilli;
+    if (server->pid() > 0) topt.server_pid = server->pid();
+    if (topt.hardware.empty()) topt.hardware = suite_.hardware;
+    telemetry = std::make_unique<TelemetrySession>(topt, &*ctx.info, st_.headers);
+    memory_after_load(telemetry->first_snapshot(), f);
+    if (run_->hardware.empty() && telemetry->hardware()) {
+      run_->hardware = std::string(telemetry->hardware()->key);
+      run_->telemetry_interval_ms = interval;
+      results_.update_run(*run_);
+    }
+    run_->telemetry_interval_ms = interval;
+    results_.update_run(*run_);
+    if (!st_.quiet) {
+      for (const auto& n : telemetry->notes()) std::fprintf(stderr, "hakari: telemetry: %s\n", n.c_str());
+    }
+    telemetry->record_into(results_, run_->id);
+    telemetry->start();
+  }
+  if (!st_.quiet) {
+    std::fprintf(stderr, "hakari: %s is %s %s%s at %s; API %s; model %s%s\n", st.spec.name.c_str(), ctx.info->kind.c_str(),
+                 ctx.info->version.c_str(), ctx.info->simulated ? " (hakari sim)" : "", server->base_url().c_str(),
+                 std::string(backend::api_name(ctx.api)).c_str(), ctx.model.empty() ? "(server default)" : ctx.model.c_str(),
+                 server->cold_load_ns() > 0 ? fmt::format("; ready after {:.1f} s", to_s(server->cold_load_ns())).c_str() : "");
+  }
+  for (const auto& c : cells) {
+    if (g_stop) break;
+    measure(ctx, c);
+    if (interrupted_) break;
+  }
+  if (telemetry) telemetry->stop();
+  server->stop();
+}
+
+int SuiteRunner::run(store::RunInfo& run, const std::set<std::string>& done_keys) {
+  run_ = &run;
+  started_ = now_ns();
+  std::vector<suite::CellPlan> remaining;
+  std::size_t skipped = 0;
+  for (auto& c : suite::expand(suite_)) {
+    if (done_keys.count(c.key)) {
+      ++skipped;
+    } else {
+      remaining.push_back(std::move(c));
+    }
+  }
+  ordinal_ = static_cast<std::int64_t>(results_.cells(run.id).size());
+  cells_total_ = remaining.size();
+  if (!st_.quiet && (skipped > 0 || suite_.targets.size() > 1 || !suite_.path.empty())) {
+    std::fprintf(stderr, "hakari: suite %s: %zu cells over %zu targets%s\n", suite_.name.c_str(), remaining.size() + skipped,
+                 suite_.targets.size(), skipped ? fmt::format(", {} already complete (--resume)", skipped).c_str() : "");
+  }
+  writer_ = std::make_unique<store::RecordWriter>(results_);
+  std::size_t i = 0;
+  while (i < remaining.size() && !g_stop && !interrupted_) {
+    std::size_t j = i;
+    while (j < remaining.size() && remaining[j].target == remaining[i].target) ++j;
+    run_target(remaining[i].target, std::vector<suite::CellPlan>(remaining.begin() + static_cast<std::ptrdiff_t>(i),
+                                                                 remaining.begin() + static_cast<std::ptrdiff_t>(j)));
+    i = j;
+  }
+  writer_.reset();
+  interrupted_ = interrupted_ || g_stop;
+  target::stop_all_launched();
+  return 0;
+}
+
+}  // namespace
+
+int run_suite(const suite::Suite& s, const RunSettings& settings) {
+  const fs::path out_dir = settings.out_dir.empty() ? fs::path(s.output) : fs::path(settings.out_dir);
+  std::error_code ec;
+  fs::create_directories(out_dir, ec);
+  if (ec) {
+    std::fprintf(stderr, "hakari run: --out: cannot create %s: %s\n", out_dir.c_str(), ec.message().c_str());
+    return kExitUsage;
+  }
+  store::ResultsStore results((out_dir / "results.db").string());
+
+  // --resume continues the latest run of this suite, skipping its complete cells.
+  store::RunInfo run;
+  std::set<std::string> done_keys;
+  if (settings.resume) {
+    for (const auto& r : results.runs()) {
+      if (r.suite_name == s.name) run = r;
+    }
+    if (run.id != 0) {
+      // Complete cells stand; the others are measured again and their old attempts are
+      // kept in the database but left out of reports.
+      for (auto& c : results.cells(run.id)) {
+        if (c.status == "complete") {
+          done_keys.insert(c.key);
+        } else if (c.status != "superseded") {
+          c.status = "superseded";
+          results.update_cell(c);
+        }
+      }
+    } else if (!settings.quiet) {
+      std::fprintf(stderr, "hakari: --resume: %s holds no run of suite '%s'; starting one\n",
+                   (out_dir / "results.db").c_str(), s.name.c_str());
+    }
+  }
+  std::vector<std::string> warnings;
+  fill_provenance(run, warnings);
+  run.status = "running";
+  run.finished_at.clear();
+  run.suite_name = s.path.empty() ? "" : s.name;
+  run.suite_path = s.path;
+  run.suite_hash = s.hash;
+  run.slos = slos_text(s.slos);
+  run.seed = static_cast<std::int64_t>(settings.prompt_seed);
+  run.hardware = settings.telemetry.hardware.empty() ? s.hardware : settings.telemetry.hardware;
+  if (s.targets.size() == 1) {
+    run.target_url = s.targets[0].spec.url;
+    if (settings.probed) {
+      run.server_kind = settings.probed->kind;
+      run.server_version = settings.probed->version;
+      run.server_header = settings.probed->server_header;
+      run.simulated = settings.probed->simulated ? 1 : 0;
+    }
+  }
+  if (run.id == 0) {
+    results.insert_run(run);
+  } else {
+    results.update_run(run);
+  }
+  if (!settings.quiet) {
+    for (const auto& w : warnings) std::fprintf(stderr, "hakari: warning: %s\n", w.c_str());
+  }
+
+  g_stop = false;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  SuiteRunner runner(s, settings, results, out_dir);
+  runner.run(run, done_keys);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  const bool interrupted = g_stop.load();
+
+  // ---- report, from what the database holds ------------------------------------------------
+  run = *results.run(run.id);
+  run.finished_at = iso8601_utc(wall_now_ns());
+  report::RunReport rep = report::build_run_report(results, run.id);
+  bool any_cell_failed = false;
+  bool any_simulated = false;
+  for (auto& cr : rep.cells) {
+    if (cr.cell.status == "complete" && cr.summary.requests_ok == 0) {
+      cr.cell.status = "failed";
+      cr.cell.note = "no request succeeded: " + cr.summary.first_error;
+      results.update_cell(cr.cell);
+    }
+    any_cell_failed = any_cell_failed || cr.cell.status == "failed";
+    any_simulated = any_simulated || cr.cell.server_version.find("hakari-sim") != std::string::npos;
+  }
+  if (any_simulated) run.simulated = 1;
+  if (s.targets.size() == 1 && !rep.cells.empty()) {
+    // One target: its server facts describe the whole run.
+    run.server_model = rep.cells.front().cell.model;
+    run.api = rep.cells.front().cell.api;
+    run.model_bytes = rep.cells.front().cell.model_bytes;
+    run.model_bytes_source = rep.cells.front().cell.model_bytes_source;
+  }
+  run.status = interrupted ? "interrupted" : any_cell_failed ? "failed" : "complete";
+  results.update_run(run);
+  rep = report::build_run_report(results, run.id);
+
+  write_file_atomically(out_dir / "summary.json", report::render_summary_json(rep));
+  write_file_atomically(out_dir / "summary.md", report::render_summary_markdown(rep));
+  std::fputs(settings.json ? report::render_summary_json(rep).c_str() : report::render_terminal_table(rep).c_str(), stdout);
+  if (!settings.quiet) {
+    std::fprintf(stderr, "hakari: wrote %s, %s and %s\n", (out_dir / "summary.json").c_str(),
+                 (out_dir / "summary.md").c_str(), (out_dir / "results.db").c_str());
+  }
+  if (interrupted) {
+    std::fprintf(stderr, "hakari: interrupted; what was measured is kept (continue with --resume)\n");
+    return kExitInterrupted;
+  }
+  if (any_cell_failed && !settings.quiet) {
+    std::size_t failed = 0;
+    for (const auto& cr : rep.cells) failed += cr.cell.status == "failed";
+    std::fprintf(stderr, "hakari: %zu of %zu cells failed; see summary.md\n", failed, rep.cells.size());
+  }
+  return any_cell_failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace hakari::cli

@@ -1,0 +1,402 @@
+#include "hakari/suite/suite.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+namespace hakari::suite {
+
+SuiteError::SuiteError(const std::string& file, int line, int column, const std::string& message)
+    : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + message),
+      line_(line),
+      column_(column) {}
+
+namespace {
+
+constexpr std::size_t kMaxSuiteBytes = 1u << 20;
+
+// Levenshtein distance, for "did you mean" on unknown keys.
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string fnv1a_hex(std::string_view text) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+// Walks the document, turning every mistake into a SuiteError at its node.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+    const YAML::Mark m = at.Mark();
+    // yaml-cpp counts from 0; editors count from 1. A node without a mark (-1) is the document.
+    throw SuiteError(file_, m.line >= 0 ? m.line + 1 : 1, m.column >= 0 ? m.column + 1 : 1, message);
+  }
+
+  // A mapping whose keys must all be in `known`.
+  void expect_map(const YAML::Node& node, const std::string& what, const std::vector<std::string>& known) const {
+    if (!node.IsMap()) fail(node, what + " must be a mapping of keys to values");
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+      std::string best;
+      std::size_t best_d = 3;  // suggest only close matches
+      for (const auto& k : known) {
+        const std::size_t d = edit_distance(key, k);
+        if (d < best_d) best_d = d, best = k;
+      }
+      std::string msg = "unknown key '" + key + "' in " + what;
+      msg += best.empty() ? " (known: " + join(known) + ")" : "; did you mean '" + best + "'?";
+      fail(kv.first, msg);
+    }
+  }
+
+  std::string string(const YAML::Node& node, const std::string& key) const {
+    if (!node.IsScalar()) fail(node, "'" + key + "' must be a string");
+    return node.Scalar();
+  }
+
+  std::int64_t integer(const YAML::Node& node, const std::string& key, std::int64_t min, std::int64_t max) const {
+    if (!node.IsScalar()) fail(node, "'" + key + "' must be a whole number");
+    const std::string& s = node.Scalar();
+    std::int64_t v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size()) {
+      fail(node, "'" + key + "' must be a whole number, not '" + s + "'");
+    }
+    if (v < min || v > max) {
+      fail(node, "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + s);
+    }
+    return v;
+  }
+
+  double number(const YAML::Node& node, const std::string& key, double min, double max) const {
+    if (!node.IsScalar()) fail(node, "'" + key + "' must be a number");
+    const std::string& s = node.Scalar();
+    double v = 0;
+    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v)) {
+      fail(node, "'" + key + "' must be a number, not '" + s + "'");
+    }
+    if (v < min || v > max) {
+      std::ostringstream range;
+      range << "'" << key << "' must be between " << min << " and " << max << ", not " << s;
+      fail(node, range.str());
+    }
+    return v;
+  }
+
+  bool boolean(const YAML::Node& node, const std::string& key) const {
+    if (node.IsScalar()) {
+      const std::string& s = node.Scalar();
+      if (s == "true" || s == "yes" || s == "on") return true;
+      if (s == "false" || s == "no" || s == "off") return false;
+    }
+    fail(node, "'" + key + "' must be true or false");
+  }
+
+  // Names appear in file names and cell keys: keep them plain.
+  std::string name(const YAML::Node& node, const std::string& key) const {
+    std::string s = string(node, key);
+    if (s.empty() || s.size() > 64 || !std::all_of(s.begin(), s.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        })) {
+      fail(node, "'" + key + "' must be 1-64 letters, digits, '-', '_' or '.', not '" + s + "'");
+    }
+    return s;
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  static std::string join(const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s;
+  }
+  std::string file_;
+};
+
+const std::vector<std::string> kTopKeys{"name", "output", "hardware", "telemetry_interval_ms", "repetitions", "defaults",
+                                       "targets", "workloads", "loads", "slos"};
+const std::vector<std::string> kTargetKeys{"name", "tool", "url", "model", "model_file", "quant", "context", "parallel",
+                                          "command", "args", "env", "startup_timeout_s", "api", "model_bytes"};
+const std::vector<std::string> kWorkloadKeys{"name", "prompt_tokens", "max_tokens", "force_length", "temperature", "seed"};
+const std::vector<std::string> kLoadKeys{"name", "concurrency", "requests", "warmup", "timeout_s", "idle_timeout_s",
+                                        "cell_timeout_s"};
+const std::vector<std::string> kSloKeys{"ttft_p95_ms", "tpot_p50_ms", "itl_p99_ms", "e2e_p99_ms", "error_rate"};
+const std::vector<std::string> kTools{"llama.cpp", "ollama", "vllm", "lmstudio"};
+const std::vector<std::string> kApis{"auto",   "openai",          "openai-chat", "openai-completions",
+                                     "ollama", "ollama-chat",     "ollama-generate", "llamacpp"};
+
+// Applies the fields of `node` (a target, or `defaults`) onto `t`.
+void read_target_fields(const Reader& r, const YAML::Node& node, SuiteTarget& t, const std::string& what) {
+  r.expect_map(node, what, kTargetKeys);
+  target::TargetSpec& s = t.spec;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (key == "name") {
+      s.name = r.name(v, key);
+    } else if (key == "tool") {
+      s.tool = r.string(v, key);
+      if (std::find(kTools.begin(), kTools.end(), s.tool) == kTools.end()) {
+        r.fail(v, "unknown tool '" + s.tool + "' (choose llama.cpp, ollama, vllm or lmstudio; or give 'url' to attach)");
+      }
+    } else if (key == "url") {
+      s.url = r.string(v, key);
+      if (s.url.rfind("http://", 0) != 0 && s.url.rfind("https://", 0) != 0) {
+        r.fail(v, "'url' must start with http:// or https://, not '" + s.url + "'");
+      }
+    } else if (key == "model") {
+      s.model = r.string(v, key);
+    } else if (key == "model_file") {
+      s.model_file = r.string(v, key);
+    } else if (key == "quant") {
+      s.quant = r.string(v, key);
+    } else if (key == "context") {
+      s.context = static_cast<int>(r.integer(v, key, 1, 10'000'000));
+    } else if (key == "parallel") {
+      s.parallel = static_cast<int>(r.integer(v, key, 1, 4096));
+    } else if (key == "command") {
+      s.command = r.string(v, key);
+    } else if (key == "args") {
+      if (!v.IsSequence()) r.fail(v, "'args' must be a list of strings");
+      s.extra_args.clear();
+      for (const auto& a : v) s.extra_args.push_back(r.string(a, key));
+    } else if (key == "env") {
+      if (!v.IsMap()) r.fail(v, "'env' must be a mapping of variable names to values");
+      for (const auto& e : v) s.env[e.first.Scalar()] = r.string(e.second, "env." + e.first.Scalar());
+    } else if (key == "startup_timeout_s") {
+      s.startup_timeout = static_cast<Nanos>(r.number(v, key, 1, 86'400) * 1e9);
+    } else if (key == "api") {
+      t.api = r.string(v, key);
+      if (std::find(kApis.begin(), kApis.end(), t.api) == kApis.end()) {
+        r.fail(v, "unknown api '" + t.api + "' (choose auto, openai, openai-completions, ollama, ollama-generate, llamacpp)");
+      }
+    } else if (key == "model_bytes") {
+      t.model_bytes = r.integer(v, key, 1, std::int64_t{1} << 50);
+    }
+  }
+}
+
+Workload read_workload(const Reader& r, const YAML::Node& node, std::size_t index) {
+  const std::string what = "workloads[" + std::to_string(index) + "]";
+  r.expect_map(node, what, kWorkloadKeys);
+  Workload w;
+  if (!node["name"]) r.fail(node, what + " needs a 'name'");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (key == "name") w.name = r.name(v, key);
+    if (key == "prompt_tokens") w.prompt_tokens = r.integer(v, key, 1, 10'000'000);
+    if (key == "max_tokens") w.max_tokens = r.integer(v, key, 1, 10'000'000);
+    if (key == "force_length") w.force_length = r.boolean(v, key);
+    if (key == "temperature") w.temperature = r.number(v, key, 0, 100);
+    if (key == "seed") w.seed = r.integer(v, key, 0, INT64_MAX);
+  }
+  return w;
+}
+
+LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index) {
+  const std::string what = "loads[" + std::to_string(index) + "]";
+  r.expect_map(node, what, kLoadKeys);
+  LoadProfile l;
+  if (!node["name"]) r.fail(node, what + " needs a 'name'");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.Scalar();
+    const YAML::Node& v = kv.second;
+    if (key == "name") l.name = r.name(v, key);
+    if (key == "concurrency") {
+      l.concurrency.clear();
+      if (v.IsScalar()) {
+        l.concurrency.push_back(static_cast<int>(r.integer(v, key, 1, 4096)));
+      } else if (v.IsSequence() && v.size() > 0) {
+        for (const auto& c : v) l.concurrency.push_back(static_cast<int>(r.integer(c, key, 1, 4096)));
+      } else {
+        r.fail(v, "'concurrency' must be a number or a non-empty list of numbers, e.g. [1, 5, 10, 20]");
+      }
+    }
+    if (key == "requests") l.requests = static_cast<int>(r.integer(v, key, 1, 10'000'000));
+    if (key == "warmup") l.warmup = static_cast<int>(r.integer(v, key, 0, 100'000));
+    if (key == "timeout_s") l.timeout_s = r.number(v, key, 0.001, 86'400);
+    if (key == "idle_timeout_s") l.idle_timeout_s = r.number(v, key, 0.001, 86'400);
+    if (key == "cell_timeout_s") l.cell_timeout_s = r.number(v, key, 0, 7 * 86'400);
+  }
+  return l;
+}
+
+template <typename T>
+void require_unique_names(const Reader& r, const YAML::Node& list, const std::vector<T>& items,
+                          std::function<std::string(const T&)> name_of, const std::string& what) {
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!seen.insert(name_of(items[i])).second) {
+      r.fail(list[i], "two " + what + " are called '" + name_of(items[i]) + "'; names must be unique");
+    }
+  }
+}
+
+}  // namespace
+
+Suite parse_suite(const std::string& text, const std::string& path) {
+  const Reader r(path);
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw SuiteError(path, e.mark.line >= 0 ? e.mark.line + 1 : 1, e.mark.column >= 0 ? e.mark.column + 1 : 1, e.msg);
+  }
+  if (!root.IsMap()) r.fail(root, "a suite file is a mapping with at least 'targets'");
+  r.expect_map(root, "the suite", kTopKeys);
+
+  Suite s;
+  s.path = path;
+  s.hash = fnv1a_hex(text);
+  {
+    std::string stem = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+    stem = stem.substr(0, stem.find('.'));
+    s.name = stem.empty() ? "suite" : stem;
+  }
+  if (root["name"]) s.name = r.name(root["name"], "name");
+  if (root["output"]) s.output = r.string(root["output"], "output");
+  if (root["hardware"]) s.hardware = r.string(root["hardware"], "hardware");
+  if (root["telemetry_interval_ms"]) {
+    s.telemetry_interval_ms = static_cast<int>(r.integer(root["telemetry_interval_ms"], "telemetry_interval_ms", 0, 60'000));
+  }
+  if (root["repetitions"]) s.repetitions = static_cast<int>(r.integer(root["repetitions"], "repetitions", 1, 1000));
+  if (s.output.empty()) s.output = "hakari-results/" + s.name;
+
+  SuiteTarget defaults;
+  if (root["defaults"]) {
+    read_target_fields(r, root["defaults"], defaults, "defaults");
+    if (!defaults.spec.name.empty()) r.fail(root["defaults"]["name"], "'defaults' cannot set a target's 'name'");
+  }
+
+  const YAML::Node targets = root["targets"];
+  if (!targets) r.fail(root, "the suite needs 'targets': the servers to measure");
+  if (!targets.IsSequence() || targets.size() == 0) r.fail(targets, "'targets' must be a non-empty list");
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    const YAML::Node node = targets[i];
+    SuiteTarget t = defaults;
+    t.line = node.Mark().line + 1;
+    read_target_fields(r, node, t, "targets[" + std::to_string(i) + "]");
+    const std::string what = "targets[" + std::to_string(i) + "]";
+    if (t.spec.name.empty()) r.fail(node, what + " needs a 'name'");
+    if (t.spec.tool.empty() && t.spec.url.empty()) {
+      r.fail(node, what + " ('" + t.spec.name + "') needs a 'tool' to launch or a 'url' to attach to");
+    }
+    if (!t.spec.tool.empty() && t.spec.model.empty() && t.spec.command.empty()) {
+      r.fail(node, what + " ('" + t.spec.name + "') needs a 'model' for " + t.spec.tool);
+    }
+    s.targets.push_back(std::move(t));
+  }
+  require_unique_names<SuiteTarget>(r, targets, s.targets, [](const SuiteTarget& t) { return t.spec.name; }, "targets");
+
+  if (const YAML::Node w = root["workloads"]) {
+    if (!w.IsSequence() || w.size() == 0) r.fail(w, "'workloads' must be a non-empty list");
+    for (std::size_t i = 0; i < w.size(); ++i) s.workloads.push_back(read_workload(r, w[i], i));
+    require_unique_names<Workload>(r, w, s.workloads, [](const Workload& x) { return x.name; }, "workloads");
+  } else {
+    Workload fallback;
+    fallback.name = "default";
+    s.workloads.push_back(fallback);
+  }
+  if (const YAML::Node l = root["loads"]) {
+    if (!l.IsSequence() || l.size() == 0) r.fail(l, "'loads' must be a non-empty list");
+    for (std::size_t i = 0; i < l.size(); ++i) s.loads.push_back(read_load(r, l[i], i));
+    require_unique_names<LoadProfile>(r, l, s.loads, [](const LoadProfile& x) { return x.name; }, "loads");
+  } else {
+    LoadProfile fallback;
+    fallback.name = "default";
+    s.loads.push_back(fallback);
+  }
+  if (const YAML::Node slos = root["slos"]) {
+    r.expect_map(slos, "slos", kSloKeys);
+    for (const auto& kv : slos) {
+      const std::string key = kv.first.Scalar();
+      const double v = key == "error_rate" ? r.number(kv.second, key, 0, 1) : r.number(kv.second, key, 0, 1e9);
+      if (key == "ttft_p95_ms") s.slos.ttft_p95_ms = v;
+      if (key == "tpot_p50_ms") s.slos.tpot_p50_ms = v;
+      if (key == "itl_p99_ms") s.slos.itl_p99_ms = v;
+      if (key == "e2e_p99_ms") s.slos.e2e_p99_ms = v;
+      if (key == "error_rate") s.slos.error_rate = v;
+    }
+  }
+  return s;
+}
+
+Suite load_suite(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SuiteError(path, 1, 1, "cannot read the suite file");
+  std::string text;
+  text.resize(kMaxSuiteBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxSuiteBytes) throw SuiteError(path, 1, 1, "larger than 1 MiB: not a suite file");
+  return parse_suite(text, path);
+}
+
+std::vector<CellPlan> expand(const Suite& suite) {
+  std::vector<CellPlan> cells;
+  for (std::size_t t = 0; t < suite.targets.size(); ++t) {
+    const auto& spec = suite.targets[t].spec;
+    std::ostringstream target_def;
+    target_def << spec.tool << '|' << spec.url << '|' << spec.model << '|' << spec.model_file << '|' << spec.quant << '|'
+               << spec.context.value_or(0) << '|' << spec.parallel.value_or(0) << '|' << spec.command << '|'
+               << suite.targets[t].api;
+    for (const auto& a : spec.extra_args) target_def << '|' << a;
+    for (const auto& [k, v] : spec.env) target_def << '|' << k << '=' << v;
+    for (std::size_t w = 0; w < suite.workloads.size(); ++w) {
+      const auto& wl = suite.workloads[w];
+      std::ostringstream workload_def;
+      workload_def << wl.prompt_tokens << '|' << wl.max_tokens << '|' << wl.force_length << '|'
+                   << wl.temperature.value_or(-1) << '|' << wl.seed.value_or(-1);
+      for (std::size_t l = 0; l < suite.loads.size(); ++l) {
+        const auto& ld = suite.loads[l];
+        std::ostringstream load_def;
+        load_def << ld.requests << '|' << ld.warmup << '|' << ld.timeout_s << '|' << ld.idle_timeout_s;
+        for (int c : ld.concurrency) {
+          for (int rep = 0; rep < suite.repetitions; ++rep) {
+            CellPlan cell{t, w, l, c, rep, {}};
+            cell.key = spec.name + "/" + wl.name + "/" + ld.name + "/c" + std::to_string(c) + "/r" +
+                       std::to_string(rep) + "#" +
+                       fnv1a_hex(target_def.str() + "#" + workload_def.str() + "#" + load_def.str());
+            cells.push_back(std::move(cell));
+          }
+        }
+      }
+    }
+  }
+  return cells;
+}
+
+}  // namespace hakari::suite

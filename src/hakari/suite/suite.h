@@ -1,0 +1,102 @@
+// A suite file: which servers to measure (targets), with which requests (workloads), under
+// which load (load profiles), how many times, against which objectives. Loading validates
+// everything and names the place of each mistake as file:line:column; expanding gives the
+// cartesian product as cells, ordered so each server is started once.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "hakari/target/server.h"
+
+namespace hakari::suite {
+
+// A mistake in a suite file. what() is "<file>:<line>:<column>: <message>".
+class SuiteError : public std::runtime_error {
+ public:
+  SuiteError(const std::string& file, int line, int column, const std::string& message);
+  int line() const { return line_; }
+  int column() const { return column_; }
+
+ private:
+  int line_;
+  int column_;
+};
+
+struct SuiteTarget {
+  target::TargetSpec spec;
+  std::string api = "auto";  // as `hakari run --api`
+  std::optional<std::int64_t> model_bytes;  // bytes read per decode step, when the server will not say
+  int line = 0;  // where it is defined, for messages
+};
+
+struct Workload {
+  std::string name;
+  std::int64_t prompt_tokens = 128;
+  std::int64_t max_tokens = 128;
+  bool force_length = true;
+  std::optional<double> temperature;
+  std::optional<std::int64_t> seed;
+};
+
+struct LoadProfile {
+  std::string name;
+  std::vector<int> concurrency{1};
+  int requests = 20;  // measured requests per concurrency level
+  int warmup = 1;
+  double timeout_s = 600;       // per request
+  double idle_timeout_s = 120;  // per request, between bytes
+  double cell_timeout_s = 0;    // whole cell; 0 = no limit
+};
+
+// Service-level objectives a cell passes or fails; unset ones are not checked.
+struct Slos {
+  std::optional<double> ttft_p95_ms;
+  std::optional<double> tpot_p50_ms;
+  std::optional<double> itl_p99_ms;
+  std::optional<double> e2e_p99_ms;
+  std::optional<double> error_rate;  // failed / (ok + failed), 0-1
+  bool any() const { return ttft_p95_ms || tpot_p50_ms || itl_p99_ms || e2e_p99_ms || error_rate; }
+};
+
+struct Suite {
+  std::string path;
+  std::string name;    // default: the file's stem
+  std::string output;  // default: hakari-results/<name>
+  std::string hardware;
+  int telemetry_interval_ms = 200;
+  int repetitions = 1;
+  std::vector<SuiteTarget> targets;
+  std::vector<Workload> workloads;
+  std::vector<LoadProfile> loads;
+  Slos slos;
+  std::string hash;  // of the file's bytes, to tell a changed suite from the same one
+};
+
+// One point of the matrix.
+struct CellPlan {
+  std::size_t target = 0;    // index into Suite::targets
+  std::size_t workload = 0;  // index into Suite::workloads
+  std::size_t load = 0;      // index into Suite::loads
+  int concurrency = 1;
+  int repetition = 0;  // 0-based
+  // Identifies the cell across runs of the same suite (for --resume):
+  // "<target>/<workload>/<load>/c<concurrency>/r<repetition>#<hash of those definitions>".
+  std::string key;
+};
+
+// Reads and validates a suite file. Throws SuiteError (with file:line:column) for any
+// mistake: unknown keys (with a suggestion), wrong types, out-of-range values, duplicate
+// names, missing required fields.
+Suite load_suite(const std::string& path);
+// The same from text (tests, fuzzing); `path` only names the source in messages.
+Suite parse_suite(const std::string& text, const std::string& path);
+
+// Every cell, target by target (each server is started once), then workload, load
+// profile, repetition and concurrency.
+std::vector<CellPlan> expand(const Suite& suite);
+
+}  // namespace hakari::suite

@@ -1,0 +1,175 @@
+#include "hakari/suite/suite.h"
+
+#include <gtest/gtest.h>
+
+namespace hakari::suite {
+namespace {
+
+const char* kSuite = R"(name: evo-x2-shootout
+hardware: evo-x2
+repetitions: 2
+defaults:
+  context: 8192
+  parallel: 4
+  env: {HIP_VISIBLE_DEVICES: "0"}
+targets:
+  - name: qwen3-32b-q4
+    tool: llama.cpp
+    model: /models/Qwen3-32B-Q4_K_M.gguf
+    quant: q4_k_m
+    args: ["--flash-attn", "on"]
+  - name: llama-70b-ollama
+    tool: ollama
+    model: llama3.3:70b-instruct-q4_K_M
+    parallel: 2
+    env: {OLLAMA_KEEP_ALIVE: "-1"}
+  - name: remote
+    url: http://gpu-box:8000
+    api: openai
+    model_bytes: 19800000000
+workloads:
+  - name: chat
+    prompt_tokens: 128
+    max_tokens: 512
+  - name: summarize
+    prompt_tokens: 4096
+    max_tokens: 128
+    force_length: false
+    temperature: 0
+loads:
+  - name: sweep
+    concurrency: [1, 5]
+    requests: 40
+    warmup: 2
+    cell_timeout_s: 1800
+slos:
+  ttft_p95_ms: 2000
+  error_rate: 0.01
+)";
+
+TEST(Suite, ReadsEverything) {
+  Suite s = parse_suite(kSuite, "suite.yaml");
+  EXPECT_EQ(s.name, "evo-x2-shootout");
+  EXPECT_EQ(s.output, "hakari-results/evo-x2-shootout");
+  EXPECT_EQ(s.hardware, "evo-x2");
+  EXPECT_EQ(s.repetitions, 2);
+  ASSERT_EQ(s.targets.size(), 3u);
+  const auto& q = s.targets[0].spec;
+  EXPECT_EQ(q.tool, "llama.cpp");
+  EXPECT_EQ(q.context, 8192);
+  EXPECT_EQ(q.parallel, 4);
+  EXPECT_EQ(q.env.at("HIP_VISIBLE_DEVICES"), "0");
+  EXPECT_EQ(q.extra_args, (std::vector<std::string>{"--flash-attn", "on"}));
+  EXPECT_EQ(s.targets[0].line, 9);
+  const auto& o = s.targets[1].spec;
+  EXPECT_EQ(o.parallel, 2);  // its own value over the default
+  EXPECT_EQ(o.env.size(), 2u);  // defaults' variables plus its own
+  EXPECT_EQ(s.targets[2].spec.url, "http://gpu-box:8000");
+  EXPECT_EQ(s.targets[2].api, "openai");
+  EXPECT_EQ(s.targets[2].model_bytes, 19'800'000'000);
+  ASSERT_EQ(s.workloads.size(), 2u);
+  EXPECT_FALSE(s.workloads[1].force_length);
+  EXPECT_EQ(s.workloads[1].temperature, 0.0);
+  EXPECT_EQ(s.loads[0].concurrency, (std::vector<int>{1, 5}));
+  EXPECT_EQ(s.loads[0].warmup, 2);
+  EXPECT_DOUBLE_EQ(s.loads[0].cell_timeout_s, 1800);
+  EXPECT_EQ(s.slos.ttft_p95_ms, 2000.0);
+  EXPECT_FALSE(s.slos.tpot_p50_ms);
+  EXPECT_EQ(s.hash.size(), 16u);
+}
+
+TEST(Suite, ExpandsTargetByTargetWithStableKeys) {
+  Suite s = parse_suite(kSuite, "suite.yaml");
+  auto cells = expand(s);
+  // 3 targets x 2 workloads x 2 levels x 2 repetitions.
+  ASSERT_EQ(cells.size(), 24u);
+  for (std::size_t i = 1; i < cells.size(); ++i) EXPECT_GE(cells[i].target, cells[i - 1].target) << i;
+  EXPECT_EQ(cells[0].key.substr(0, cells[0].key.find('#')), "qwen3-32b-q4/chat/sweep/c1/r0");
+  EXPECT_EQ(cells[1].key.substr(0, cells[1].key.find('#')), "qwen3-32b-q4/chat/sweep/c1/r1");
+  EXPECT_EQ(cells[2].concurrency, 5);
+  EXPECT_EQ(expand(parse_suite(kSuite, "other.yaml"))[5].key, cells[5].key);  // same definitions, same keys
+  // Changing what a target is changes its cells' keys, not the others'.
+  std::string changed = kSuite;
+  changed.replace(changed.find("q4_k_m"), 6, "q8_0");
+  auto cells2 = expand(parse_suite(changed, "suite.yaml"));
+  EXPECT_NE(cells2[0].key, cells[0].key);
+  EXPECT_EQ(cells2[8].key, cells[8].key);
+}
+
+TEST(Suite, MinimalSuiteGetsDefaultWorkloadAndLoad) {
+  Suite s = parse_suite("targets:\n  - name: local\n    url: http://127.0.0.1:8080\n", "/tmp/quick.yaml");
+  EXPECT_EQ(s.name, "quick");
+  ASSERT_EQ(s.workloads.size(), 1u);
+  EXPECT_EQ(s.workloads[0].max_tokens, 128);
+  ASSERT_EQ(s.loads.size(), 1u);
+  EXPECT_EQ(s.loads[0].concurrency, (std::vector<int>{1}));
+  EXPECT_EQ(expand(s).size(), 1u);
+}
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_suite(text, "s.yaml");
+  } catch (const SuiteError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(SuiteErrors, NameTheFileLineAndColumn) {
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    tool: llama.cpp\n    model: m\n    parralel: 4\n"),
+            "s.yaml:5:5: unknown key 'parralel' in targets[0]; did you mean 'parallel'?");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\nloads:\n  - name: l\n    concurrency: [1, ten]\n"),
+            "s.yaml:6:22: 'concurrency' must be a whole number, not 'ten'");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\nloads:\n  - name: l\n    requests: 0\n"),
+            "s.yaml:6:15: 'requests' must be between 1 and 10000000, not 0");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    tool: tgi\n    model: m\n"),
+            "s.yaml:3:11: unknown tool 'tgi' (choose llama.cpp, ollama, vllm or lmstudio; or give 'url' to attach)");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\n  - name: a\n    url: http://y\n"),
+            "s.yaml:4:5: two targets are called 'a'; names must be unique");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    model: m\n"),
+            "s.yaml:2:5: targets[0] ('a') needs a 'tool' to launch or a 'url' to attach to");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    tool: vllm\n"), "s.yaml:2:5: targets[0] ('a') needs a 'model' for vllm");
+  EXPECT_EQ(error_of("name: x\n"), "s.yaml:1:1: the suite needs 'targets': the servers to measure");
+  EXPECT_EQ(error_of("targets: []\n"), "s.yaml:1:10: 'targets' must be a non-empty list");
+  EXPECT_EQ(error_of("targets:\n  - name: a b\n    url: http://x\n"),
+            "s.yaml:2:11: 'name' must be 1-64 letters, digits, '-', '_' or '.', not 'a b'");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: ftp://x\n"),
+            "s.yaml:3:10: 'url' must start with http:// or https://, not 'ftp://x'");
+  EXPECT_EQ(error_of("slos:\n  error_rate: 2\ntargets:\n  - name: a\n    url: http://x\n"),
+            "s.yaml:2:15: 'error_rate' must be between 0 and 1, not 2");
+  EXPECT_EQ(error_of("repetitoins: 3\n").substr(0, 65), "s.yaml:1:1: unknown key 'repetitoins' in the suite; did you mean ");
+}
+
+TEST(SuiteErrors, BrokenYamlAndWrongShapes) {
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: [unclosed\n").substr(0, 7), "s.yaml:");
+  EXPECT_EQ(error_of("just a string"), "s.yaml:1:1: a suite file is a mapping with at least 'targets'");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\n    env: [1, 2]\n"),
+            "s.yaml:4:10: 'env' must be a mapping of variable names to values");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\nworkloads:\n  - prompt_tokens: 5\n"),
+            "s.yaml:5:5: workloads[0] needs a 'name'");
+  EXPECT_EQ(error_of("targets:\n  - [1, 2]\n"), "s.yaml:2:5: targets[0] must be a mapping of keys to values");
+  // Deep nesting is refused, not a stack overflow.
+  std::string deep = "targets: " + std::string(100000, '[') + std::string(100000, ']') + "\n";
+  EXPECT_EQ(error_of(deep).substr(0, 7), "s.yaml:");
+}
+
+TEST(Suite, TheShippedExamplesAreValid) {
+  for (const char* name : {"sim-matrix.yaml", "evo-x2-matrix.yaml"}) {
+    const Suite s = load_suite(std::string(HAKARI_SOURCE_DIR) + "/examples/" + name);
+    EXPECT_GE(s.targets.size(), 5u) << name;
+    EXPECT_EQ(s.hardware, "evo-x2") << name;
+    EXPECT_FALSE(expand(s).empty()) << name;
+  }
+}
+
+TEST(SuiteErrors, MissingFile) {
+  try {
+    load_suite("/nonexistent/suite.yaml");
+    FAIL();
+  } catch (const SuiteError& e) {
+    EXPECT_STREQ(e.what(), "/nonexistent/suite.yaml:1:1: cannot read the suite file");
+  }
+}
+
+}  // namespace
+}  // namespace hakari::suite
