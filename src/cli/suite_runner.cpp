@@ -17,6 +17,8 @@
 #include "hakari/core/build_info.h"
 #include "hakari/core/host_info.h"
 #include "hakari/driver/driver.h"
+#include "hakari/planner/gguf.h"
+#include "hakari/planner/model_spec.h"
 #include "hakari/report/summary.h"
 #include "hakari/store/record_writer.h"
 #include "hakari/store/results_store.h"
@@ -131,6 +133,27 @@ void fill_provenance(store::RunInfo& run, std::vector<std::string>& warnings) {
   run.noise_warnings.clear();
   for (const auto& w : warnings) run.noise_warnings += w + "\n";
   run.command_line = invocation();
+}
+
+// Bytes a decode step reads, from what the target names: a GGUF file (read without
+// trusting it; mixture-of-experts counts only the experts in use) or a catalog entry such
+// as "qwen3-32b:q4_k_m". Empty when neither applies.
+std::optional<std::pair<std::int64_t, std::string>> model_bytes_from_spec(const target::TargetSpec& spec) {
+  for (const std::string& text : {spec.model_file, spec.model}) {
+    if (text.empty()) continue;
+    try {
+      const planner::ModelSpec parsed = planner::parse_model_spec(text, planner::InstanceConfig{});
+      if (parsed.gguf && !fs::exists(parsed.path)) continue;
+      const planner::ModelFacts facts = planner::resolve_model(parsed);
+      if (facts.active_weight_bytes > 0) {
+        return std::make_pair(static_cast<std::int64_t>(facts.active_weight_bytes),
+                              parsed.gguf ? "GGUF header of " + parsed.path : "catalog entry " + text);
+      }
+    } catch (const std::exception&) {
+      // Not a GGUF or catalog name (an Ollama tag, an HF id): the server may say instead.
+    }
+  }
+  return std::nullopt;
 }
 
 // The memory a loaded model holds, from the first snapshot after the server is ready.
@@ -366,6 +389,8 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
     ctx.model_bytes = st_.model_bytes, ctx.model_bytes_source = "--model-bytes";
   } else if (st.model_bytes) {
     ctx.model_bytes = *st.model_bytes, ctx.model_bytes_source = "suite model_bytes";
+  } else if (auto from_spec = model_bytes_from_spec(st.spec)) {
+    ctx.model_bytes = from_spec->first, ctx.model_bytes_source = from_spec->second;
   } else if (auto it = ctx.info->model_bytes.find(ctx.model); it != ctx.info->model_bytes.end()) {
     ctx.model_bytes = it->second, ctx.model_bytes_source = ctx.info->kind + " reported model size";
   }

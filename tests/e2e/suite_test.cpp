@@ -136,6 +136,30 @@ TEST_F(SuiteRun, TwoQuantizationsThroughTheLlamaCppTemplateInOneDatabase) {
   EXPECT_NE(r.out.find("q4/chat"), std::string::npos) << r.out;
 }
 
+TEST_F(SuiteRun, AMixtureOfExpertsReadsOnlyItsActiveExpertsPerToken) {
+  // The catalog says Qwen3-30B-A3B holds 18.7 GB but reads ~2 GB per token; the simulator
+  // posing as its llama-server reports the 18.7 GB file size, which must not be used.
+  const std::string suite = write(
+      "moe.yaml",
+      "hardware: evo-x2\ntargets:\n  - name: moe\n    tool: llama.cpp\n    model: qwen3-30b-a3b:q4_k_m\n"
+      "    command: \"{hakari} sim --host {host} --port {port} --model {model} --hardware evo-x2\"\n"
+      "workloads:\n  - {name: chat, prompt_tokens: 16, max_tokens: 24}\n"
+      "loads:\n  - {name: one, concurrency: [1], requests: 3, warmup: 0}\ntelemetry_interval_ms: 100\n");
+  Result r = run({suite, "--out", (dir_ / "out").string(), "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto cells = query("SELECT model_bytes, model_bytes_source FROM cells");
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_NEAR(std::stod(cells[0][0]), 2.05e9, 0.05e9);
+  EXPECT_EQ(cells[0][1], "catalog entry qwen3-30b-a3b:q4_k_m");
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(summary_json()).get(doc));
+  // The simulator steps at active bytes / bandwidth, so the decode reads most of 212 GB/s.
+  const double percent = doc["cells"].at(0)["telemetry"]["memory_bandwidth"]["percent_of_hardware"];
+  EXPECT_GT(percent, 70);
+  EXPECT_LE(percent, 101);
+}
+
 TEST_F(SuiteRun, ATargetThatCannotStartIsRecordedAndTheMatrixGoesOn) {
   const std::string broken = write("broken-server.sh", "#!/bin/sh\necho 'error: model file not found' >&2\nexit 3\n", true);
   const std::string suite = write("s.yaml", "targets:\n  - name: broken\n    tool: llama.cpp\n    model: /nope.gguf\n"
