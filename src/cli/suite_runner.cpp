@@ -266,11 +266,17 @@ void SuiteRunner::announce(const suite::CellPlan& plan) {
   const double elapsed = to_s(now_ns() - started_);
   std::string eta = "--";
   if (cells_done_ > 0) eta = "~" + duration_text(elapsed / static_cast<double>(cells_done_) * static_cast<double>(cells_total_ - cells_done_));
-  std::fprintf(stderr, "hakari: cell %zu/%zu · %s · %s · %s c=%d%s · elapsed %s · ETA %s\n", cells_done_ + 1,
-               cells_total_, suite_.targets[plan.target].spec.name.c_str(), suite_.workloads[plan.workload].name.c_str(),
-               suite_.loads[plan.load].name.c_str(), plan.concurrency,
-               suite_.repetitions > 1 ? fmt::format(" rep {}/{}", plan.repetition + 1, suite_.repetitions).c_str() : "",
-               duration_text(elapsed).c_str(), eta.c_str());
+  // A one-target run has one workload and one load profile: the level says it all.
+  const std::string point = suite_.path.empty()
+                                ? fmt::format("c={}", plan.concurrency)
+                                : fmt::format("{} · {} · {} c={}{}", suite_.targets[plan.target].spec.name,
+                                              suite_.workloads[plan.workload].name, suite_.loads[plan.load].name,
+                                              plan.concurrency,
+                                              suite_.repetitions > 1
+                                                  ? fmt::format(" rep {}/{}", plan.repetition + 1, suite_.repetitions)
+                                                  : "");
+  std::fprintf(stderr, "hakari: cell %zu/%zu · %s · elapsed %s · ETA %s\n", cells_done_ + 1, cells_total_,
+               point.c_str(), duration_text(elapsed).c_str(), eta.c_str());
 }
 
 void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
@@ -361,7 +367,9 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
   std::unique_ptr<target::Server> server;
   try {
     server = target::make_server(st.spec, launch);
-    if (!st_.quiet) std::fprintf(stderr, "hakari: starting %s (%s)\n", st.spec.name.c_str(), st.spec.tool.empty() ? "attach" : st.spec.tool.c_str());
+    if (!st_.quiet && !st.spec.tool.empty()) {
+      std::fprintf(stderr, "hakari: starting %s (%s)\n", st.spec.name.c_str(), st.spec.tool.c_str());
+    }
     server->start();
   } catch (const target::TargetError& e) {
     for (const auto& c : cells) record_failed_cell(c, e.what(), nullptr);
