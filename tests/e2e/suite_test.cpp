@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 #include <sqlite3.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -232,6 +235,36 @@ TEST_F(SuiteRun, ResumeSkipsCompleteCellsAndRunsTheRest) {
   ASSERT_FALSE(parser.parse(summary_json()).get(doc));
   EXPECT_EQ(doc["cells"].get_array().size(), 4u);  // superseded attempts are not reported
   EXPECT_EQ(std::string_view(doc["run"]["status"]), "complete");
+}
+
+TEST_F(SuiteRun, CtrlCStopsTheServersItStartedAndKeepsTheMeasurements) {
+  const std::string suite = write(
+      "long.yaml", "targets:\n" + sim_target("slow", "q4_k_m", 20) +
+                       "workloads:\n  - {name: chat, prompt_tokens: 16, max_tokens: 16}\n"
+                       "loads:\n  - {name: long, concurrency: [2], requests: 500, warmup: 0}\ntelemetry_interval_ms: 0\n");
+  ChildProcess p({HAKARI_BINARY, "run", suite, "--out", (dir_ / "out").string()});
+  // Wait until the cell is under way (its row exists), then interrupt.
+  for (int i = 0; i < 150; ++i) {
+    if (fs::exists(dir_ / "out" / "results.db") && query("SELECT COUNT(*) FROM requests")[0][0] != "0") break;
+    ::usleep(100'000);
+  }
+  ::usleep(500'000);
+  p.signal(SIGINT);
+  EXPECT_EQ(p.wait(60'000), 130) << p.err();
+  auto cells = query("SELECT status, server_url FROM cells");
+  ASSERT_EQ(cells.size(), 1u);
+  EXPECT_EQ(cells[0][0], "interrupted");
+  EXPECT_GT(std::stoi(query("SELECT COUNT(*) FROM requests WHERE status = 'ok'")[0][0]), 0);
+  // The simulator hakari launched is gone: nothing listens on its port any more.
+  const std::string url = cells[0][1];
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_NE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0) << "the server still listens at " << url;
+  ::close(fd);
 }
 
 TEST_F(SuiteRun, AMistakeInTheSuiteIsOneLineWithItsPlaceAndExitTwo) {
