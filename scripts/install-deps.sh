@@ -6,6 +6,10 @@ packages=(
   g++ cmake ninja-build pkg-config git
   libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  # The real llama.cpp server the real-server tests use is built by
+  # ../shared/peers/build-llama-server.sh, whose model maker needs these (sentencepiece
+  # through llama.cpp's gguf-py, which the script itself does not install).
+  python3-numpy python3-yaml python3-sentencepiece curl
 )
 
 missing=()

@@ -45,6 +45,10 @@ int make_report(const ReportOptions& o) {
     std::ofstream(std::filesystem::path(o.out) / "summary.md") << report::render_summary_markdown(rep);
   }
   std::fputs(o.json ? report::render_summary_json(rep).c_str() : report::render_terminal_table(rep).c_str(), stdout);
+  // The table says it at its top; JSON says it in "incomplete", which a person may not read.
+  if (const std::string incomplete = report::incomplete_run_warning(rep.run); o.json && !incomplete.empty()) {
+    std::fprintf(stderr, "hakari report: run %lld is incomplete: %s\n", static_cast<long long>(run_id), incomplete.c_str());
+  }
   return kExitOk;
 }
 

@@ -1,7 +1,11 @@
 // `hakari run`: benchmark one server (--target URL) or a whole suite file. Both go through
 // the same runner: a one-target run is a suite of one attached target.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -23,7 +27,8 @@ struct RunOptions {
   std::string target;
   std::string api = "auto";
   std::string model;
-  std::vector<int> concurrency{1};
+  std::vector<std::string> concurrency_items{"1"};  // as typed: "1,5,10" (checked by parse_concurrency)
+  std::vector<int> concurrency;
   int requests = 20;
   int warmup = 1;
   std::int64_t prompt_tokens = 128;
@@ -56,6 +61,38 @@ struct RunOptions {
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "hakari run: %s\n", message.c_str());
   return kExitUsage;
+}
+
+// "-c 1,5,10" (or "-c 1 -c 5"): whole numbers in 1..4096, none empty, each once; a level
+// given twice would be two cells under one key. Returns the mistake, or "" when all is well.
+std::string parse_concurrency(const std::vector<std::string>& items, std::vector<int>& levels) {
+  levels.clear();
+  for (const auto& item : items) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t end = std::min(item.find(',', start), item.size());
+      const std::string text = item.substr(start, end - start);
+      if (text.empty()) return "'" + item + "' has an empty level; give levels like 1,5,10";
+      int level = 0;
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
+      if (ec != std::errc() || p != text.data() + text.size()) return "'" + text + "' is not a whole number";
+      if (level < 1 || level > 4096) return text + " is not in 1..4096";
+      if (std::find(levels.begin(), levels.end(), level) != levels.end()) {
+        return text + " is given twice; each level is measured once";
+      }
+      levels.push_back(level);
+      if (end == item.size()) break;
+      start = end + 1;
+    }
+  }
+  return {};
+}
+
+// Time limits in seconds. Under a millisecond a limit rounds to 0, which the client reads
+// as "no limit"; NaN compares false with everything, so it is refused by name.
+std::string check_seconds(double seconds) {
+  if (std::isfinite(seconds) && seconds >= 0.001 && seconds <= 86'400) return {};
+  return fmt::format("{}", seconds) + " is not a time limit; give seconds from 0.001 to 86400";
 }
 
 // The flags' single target as a suite: one attached server, one workload, one load profile.
@@ -99,8 +136,14 @@ int run_command(const RunOptions& o) {
     settings.api = backend::parse_api(o.api);
     if (!settings.api) return usage_error("--api: unknown API '" + o.api + "' (choose from " + backend::api_choices() + ")");
   }
-  for (int c : o.concurrency) {
-    if (c < 1 || c > 4096) return usage_error("--concurrency: " + std::to_string(c) + " is not in 1..4096");
+  RunOptions flags = o;
+  if (auto mistake = parse_concurrency(o.concurrency_items, flags.concurrency); !mistake.empty()) {
+    return usage_error("--concurrency: " + mistake);
+  }
+  for (const auto& [flag, seconds] : {std::pair<const char*, double>{"--timeout-s", o.timeout_s},
+                                      {"--idle-timeout-s", o.idle_timeout_s},
+                                      {"--connect-timeout-s", o.connect_timeout_s}}) {
+    if (auto mistake = check_seconds(seconds); !mistake.empty()) return usage_error(std::string(flag) + ": " + mistake);
   }
   if (!o.hardware.empty() && !catalog::find_hardware(o.hardware)) {
     return usage_error("--hardware: unknown profile '" + o.hardware + "' (choose from " + catalog::hardware_keys() + ")");
@@ -175,7 +218,7 @@ int run_command(const RunOptions& o) {
     return kExitFailed;
   }
   settings.probed = *info;
-  suite::Suite s = suite_from_flags(o, *base_url);
+  suite::Suite s = suite_from_flags(flags, *base_url);
   if (s.output.empty()) {
     std::time_t t = std::time(nullptr);
     std::tm tm{};
@@ -198,8 +241,9 @@ Command add_run_command(CLI::App& parent) {
   sub->add_option("--target", opts->target, "Base URL of a running server, e.g. http://127.0.0.1:8080");
   sub->add_option("--api", opts->api, "API to drive: " + backend::api_choices())->capture_default_str();
   sub->add_option("--model", opts->model, "Model name to request (default: the server's first model)");
-  sub->add_option("--concurrency,-c", opts->concurrency, "Concurrency levels, e.g. 1,5,10,20")
-      ->delimiter(',')
+  // Split by parse_concurrency, not CLI11, which would pass over an empty item.
+  sub->add_option("--concurrency,-c", opts->concurrency_items, "Concurrency levels, e.g. 1,5,10,20")
+      ->type_name("N[,N...]")
       ->capture_default_str();
   sub->add_option("--requests,-n", opts->requests, "Measured requests per concurrency level")
       ->check(CLI::Range(1, 10'000'000))
@@ -218,12 +262,12 @@ Command add_run_command(CLI::App& parent) {
   sub->add_option("--temperature", opts->temperature, "Sampling temperature to send");
   sub->add_option("--seed", opts->seed, "Sampling seed to send to the server");
   sub->add_option("--prompt-seed", opts->prompt_seed, "Seed of the synthetic prompts")->capture_default_str();
-  sub->add_option("--timeout-s", opts->timeout_s, "Per-request time limit")->check(CLI::PositiveNumber)->capture_default_str();
-  sub->add_option("--idle-timeout-s", opts->idle_timeout_s, "Fail a request after this long without a byte")
-      ->check(CLI::PositiveNumber)
+  // Checked by check_seconds: CLI11's PositiveNumber lets NaN and 1e-9 through and
+  // answers -1 with a 300-digit range.
+  sub->add_option("--timeout-s", opts->timeout_s, "Per-request time limit (0.001-86400)")->capture_default_str();
+  sub->add_option("--idle-timeout-s", opts->idle_timeout_s, "Fail a request after this long without a byte (0.001-86400)")
       ->capture_default_str();
-  sub->add_option("--connect-timeout-s", opts->connect_timeout_s, "Connection time limit")
-      ->check(CLI::PositiveNumber)
+  sub->add_option("--connect-timeout-s", opts->connect_timeout_s, "Connection time limit (0.001-86400)")
       ->capture_default_str();
   sub->add_option("--header,-H", opts->headers, "Extra request header 'Name: value' (repeatable)");
   sub->add_option("--api-key", opts->api_key, "Bearer token (default: $HAKARI_API_KEY)");

@@ -1,4 +1,5 @@
-// `hakari sim`: runs the simulated LLM server in the foreground until SIGTERM or SIGINT.
+// `hakari sim`: runs the simulated LLM server, as one of the real servers (--as), in the
+// foreground until SIGTERM or SIGINT.
 // The base URL is the one line on stdout, so a script can start it with --port 0 and read
 // where it listens; everything for people goes to stderr.
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "cli/commands.h"
 #include "hakari/catalog/hardware.h"
 #include "hakari/planner/model_catalog.h"
+#include "hakari/sim/persona.h"
 #include "hakari/sim/sim_options.h"
 #include "hakari/sim/sim_server.h"
 
@@ -51,6 +53,7 @@ std::string describe(const sim::SimOptions& o) {
   if (o.mode == sim::TimingMode::model && !o.timing_source.empty()) text = o.timing_source + "; " + text;
   if (o.jitter_pct > 0) text += ", jitter ±" + std::to_string(o.jitter_pct) + "%";
   if (o.load_ms > 0) text += ", load " + std::to_string(o.load_ms) + " ms";
+  if (sim::closes_after_stream(o)) text += ", closes the connection after each stream";
   return text;
 }
 
@@ -58,11 +61,31 @@ std::string describe(const sim::SimOptions& o) {
 
 Command add_sim_command(CLI::App& parent) {
   auto* sub = parent.add_subcommand(
-      "sim", "Run a simulated LLM server (llama.cpp, OpenAI and Ollama APIs) with a timing model");
+      "sim", "Run a simulated LLM server (llama.cpp, vLLM, Ollama or LM Studio) with a timing model");
   auto opts = std::make_shared<sim::SimOptions>();
   auto faults = std::make_shared<std::vector<std::string>>();
   auto source = std::make_shared<sim::ModelSource>();
+  auto persona = std::make_shared<std::string>("llama.cpp");
+  auto close_after_stream = std::make_shared<std::string>();
 
+  sub->add_option("--as", *persona,
+                  "The server to be: its routes, wire shapes, headers and connection habits (" +
+                      sim::persona_choices() + ")")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return sim::parse_persona(text) ? std::string()
+                                            : "unknown server '" + text + "' (choices: " + sim::persona_choices() + ")";
+          },
+          "SERVER"))
+      ->capture_default_str();
+  sub->add_option("--close-after-stream", *close_after_stream,
+                  "Close the connection after each streamed response (default: on as llama.cpp, which does so "
+                  "while advertising keep-alive; off otherwise)")
+      ->check(CLI::IsMember({"on", "off"}));
+  sub->add_option("--idle-timeout-ms", opts->idle_timeout_ms,
+                  "Close idle keep-alive connections and half-sent requests after this long")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   sub->add_option("--host", opts->host, "Address to listen on")->capture_default_str();
   sub->add_option("--port", opts->port, "Port to listen on (0 picks a free one)")
       ->check(CLI::Range(0, 65535))
@@ -125,7 +148,10 @@ Command add_sim_command(CLI::App& parent) {
       ->check(CLI::NonNegativeNumber)->capture_default_str();
   sub->add_option("--trace", opts->trace_path, "Write the NDJSON ground truth of every emission here");
 
-  return {sub, [opts, faults, ttft, itl, source, weights, bandwidth, kv, prefill, model_name] {
+  return {sub, [opts, faults, ttft, itl, source, weights, bandwidth, kv, prefill, model_name, persona,
+               close_after_stream] {
+            opts->persona = *sim::parse_persona(*persona);  // checked by CLI11
+            if (!close_after_stream->empty()) opts->close_after_stream = *close_after_stream == "on";
             if (ttft->count() > 0 || itl->count() > 0) opts->mode = sim::TimingMode::fixed;
             const sim::ExplicitFlags given{weights->count() > 0, kv->count() > 0, bandwidth->count() > 0,
                                            prefill->count() > 0, model_name->count() > 0};
@@ -146,8 +172,9 @@ Command add_sim_command(CLI::App& parent) {
             install_signal_handlers();
             std::printf("%s\n", server.url().c_str());
             std::fflush(stdout);
-            std::fprintf(stderr, "hakari sim: serving model '%s' at %s (%s); Ctrl-C stops\n",
-                         opts->model_name.c_str(), server.url().c_str(), describe(*opts).c_str());
+            std::fprintf(stderr, "hakari sim: serving model '%s' as %s at %s (%s); Ctrl-C stops\n",
+                         opts->model_name.c_str(), std::string(sim::persona_name(opts->persona)).c_str(),
+                         server.url().c_str(), describe(*opts).c_str());
             server.run();
             g_running = nullptr;
             return kExitOk;

@@ -22,6 +22,9 @@
 #include "hakari/report/summary.h"
 #include "hakari/store/record_writer.h"
 #include "hakari/store/results_store.h"
+#include "hakari/target/process.h"
+#include "hakari/telemetry/server/prometheus.h"
+#include "hakari/transport/http_client.h"
 #include "hakari/target/server.h"
 
 namespace hakari::cli {
@@ -38,6 +41,38 @@ extern "C" void on_stop_signal(int sig) {
     std::signal(sig, SIG_DFL);
     std::raise(sig);
   }
+}
+
+// The API a launched tool is driven through unless the suite names one: each tool's own
+// native streaming API (the probe cannot tell a tool from a look-alike; the suite can).
+std::optional<backend::ApiKind> api_of_tool(const std::string& tool) {
+  if (tool == "llama.cpp") return backend::ApiKind::llamacpp_completion;
+  if (tool == "ollama") return backend::ApiKind::ollama_chat;
+  if (tool == "vllm" || tool == "lmstudio") return backend::ApiKind::openai_chat;
+  return std::nullopt;
+}
+
+// Open files a level of `concurrency` streams needs: one socket a stream, plus the
+// database, logs, telemetry files and sockets, and libcurl's own.
+constexpr std::int64_t kFilesBesideStreams = 64;
+
+// The soft limit on open files, raised to the hard limit first (once): the default soft
+// limit (1,024) is far below what a few hundred streams plus telemetry need.
+std::int64_t open_file_limit(std::int64_t* hard = nullptr) {
+  static const bool raised = [] {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+      lim.rlim_cur = lim.rlim_max;
+      setrlimit(RLIMIT_NOFILE, &lim);
+    }
+    return true;
+  }();
+  (void)raised;
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  auto as_int = [](rlim_t v) { return v == RLIM_INFINITY ? std::int64_t{1} << 40 : static_cast<std::int64_t>(v); };
+  if (hard) *hard = as_int(lim.rlim_max);
+  return as_int(lim.rlim_cur);
 }
 
 std::string iso8601_utc(Nanos wall_ns) {
@@ -95,13 +130,37 @@ class RecordSink final : public driver::DriverObserver {
   void on_request_done(metrics::RequestRecord&& record, bool warmup) override {
     writer_.add(cell_id_, warmup ? store::RequestTable::warmup : store::RequestTable::measured, std::move(record));
   }
-  void on_progress(const driver::CellProgress& p) override { progress_.update(p); }
+  void on_progress(const driver::CellProgress& p) override {
+    // Nothing measured from here on could be kept (a full disk): stop sending now.
+    if (writer_.failed()) g_stop = true;
+    progress_.update(p);
+  }
 
  private:
   store::RecordWriter& writer_;
   std::int64_t cell_id_;
   ProgressDisplay& progress_;
 };
+
+// The server's own count of generated tokens, from its Prometheus counter, with the
+// counter's name; nullopt when it exposes none (Ollama, LM Studio, llama.cpp without
+// --metrics).
+std::optional<std::pair<double, std::string>> server_generated_tokens(const std::string& base_url,
+                                                                      const std::vector<std::string>& headers) {
+  transport::HttpRequest req;
+  req.method = "GET";
+  req.url = base_url + "/metrics";
+  req.headers = headers;
+  req.connect_timeout = 2 * kNanosPerSecond;
+  req.total_timeout = 5 * kNanosPerSecond;
+  const transport::FetchResult got = transport::http_fetch(req, 4u << 20);
+  if (!got.ok()) return std::nullopt;
+  const auto metrics = telemetry::prometheus::parse(got.body);
+  for (const char* name : {"llamacpp:tokens_predicted_total", "vllm:generation_tokens_total"}) {
+    if (auto v = metrics.sum(name)) return std::make_pair(*v, std::string(name));
+  }
+  return std::nullopt;
+}
 
 // Provenance of this invocation: binary, host, command line, noise warnings.
 void fill_provenance(store::RunInfo& run, std::vector<std::string>& warnings) {
@@ -193,6 +252,7 @@ class SuiteRunner {
       : suite_(suite), st_(settings), results_(results), out_dir_(std::move(out_dir)), progress_(!settings.quiet) {}
 
   int run(store::RunInfo& run, const std::set<std::string>& done_keys);
+  bool interrupted() const { return interrupted_; }
 
  private:
   struct TargetContext {
@@ -212,6 +272,15 @@ class SuiteRunner {
   store::CellInfo cell_for(const suite::CellPlan& plan, const store::CellInfo* facts) const;
   void measure(TargetContext& ctx, const suite::CellPlan& plan);
   void announce(const suite::CellPlan& plan);
+  // A write to the database failed: the message to end the run with.
+  void storage_failed(const std::exception& e);
+
+ public:
+  // Why the run stopped writing (a full disk); empty while all is well.
+  const std::string& storage_error() const { return storage_error_; }
+
+ private:
+  std::string storage_error_;
 
   const suite::Suite& suite_;
   const RunSettings& st_;
@@ -261,6 +330,19 @@ void SuiteRunner::record_failed_cell(const suite::CellPlan& plan, const std::str
   if (!st_.quiet) std::fprintf(stderr, "hakari: %s failed: %s\n", plan.key.substr(0, plan.key.find('#')).c_str(), reason.c_str());
 }
 
+void SuiteRunner::storage_failed(const std::exception& e) {
+  if (!storage_error_.empty()) return;
+  const std::string db = (out_dir_ / "results.db").string();
+  const auto* se = dynamic_cast<const store::StoreError*>(&e);
+  if (se && se->disk_full()) {
+    const std::int64_t free = store::bytes_free_at(db);
+    storage_error_ = fmt::format("disk full: cannot write {} ({} bytes free)", db, free < 0 ? std::string("?") : std::to_string(free));
+  } else {
+    storage_error_ = fmt::format("cannot write {}: {}", db, e.what());
+  }
+  g_stop = true;
+}
+
 void SuiteRunner::announce(const suite::CellPlan& plan) {
   if (st_.quiet) return;
   const double elapsed = to_s(now_ns() - started_);
@@ -292,6 +374,18 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
       record_failed_cell(plan, "the server had exited (" + why + ") and could not be restarted: " + e.what(), &ctx.facts);
       return;
     }
+  }
+  // Every stream holds a socket: a level the open-file limit cannot carry is refused
+  // before it starts, not discovered as thousands of "connect" failures.
+  std::int64_t hard_files = 0;
+  const std::int64_t files = open_file_limit(&hard_files);
+  if (const std::int64_t need = plan.concurrency + kFilesBesideStreams; need > files) {
+    record_failed_cell(plan,
+                       fmt::format("concurrency {} needs about {} open files; the limit is {} (hard limit {}): raise it "
+                                   "with `ulimit -n` (or LimitNOFILE= for a service) and run again",
+                                   plan.concurrency, need, files, hard_files),
+                       &ctx.facts);
+    return;
   }
   store::CellInfo cell = cell_for(plan, &ctx.facts);
   cell.ordinal = ordinal_++;
@@ -326,13 +420,35 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   const std::string log = ctx.server->log_path();
   std::error_code ec;
   const std::uintmax_t log_from = log.empty() ? 0 : fs::file_size(log, ec);
+  const auto server_tokens_before = server_generated_tokens(target.base_url, target.headers);
   const double cpu_before = process_cpu_ms();
-  driver::Driver drv(target, workload);
-  RecordSink sink(*writer_, cell.id, progress_);
-  const driver::CellEnd end = drv.run_cell(dp, sink, g_stop);
+  driver::CellEnd end = driver::CellEnd::complete;
+  std::string driver_error;
+  try {
+    driver::Driver drv(target, workload);
+    RecordSink sink(*writer_, cell.id, progress_);
+    end = drv.run_cell(dp, sink, g_stop);
+  } catch (const std::exception& e) {
+    // The client itself could not run (no file descriptors left for its event loop):
+    // the cell fails with the reason; what it measured so far is kept.
+    driver_error = e.what();
+  }
   progress_.finish();
-  writer_->flush();
+  try {
+    writer_->flush();
+  } catch (const std::exception& e) {
+    storage_failed(e);
+  }
   cell.ended_ns = now_ns();
+  if (server_tokens_before && end == driver::CellEnd::complete) {
+    // Counted by the server over the whole cell, warm-up included (a restart in between
+    // resets the counter: then there is nothing to compare).
+    if (const auto after = server_generated_tokens(target.base_url, target.headers);
+        after && after->second == server_tokens_before->second && after->first >= server_tokens_before->first) {
+      cell.server_output_tokens = static_cast<std::int64_t>(after->first - server_tokens_before->first);
+      cell.server_output_tokens_source = after->second + " (delta over the cell, warm-up included)";
+    }
+  }
   cell.client_cpu_ms = process_cpu_ms() - cpu_before;
   if (!log.empty()) {
     cell.log_path = save_log_slice(log, ec ? 0 : log_from,
@@ -342,18 +458,30 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
     case driver::CellEnd::complete: cell.status = "complete"; break;
     case driver::CellEnd::interrupted:
       cell.status = "interrupted";
-      interrupted_ = true;
+      // A stop for a full disk is not the user's Ctrl-C.
+      interrupted_ = storage_error_.empty();
       break;
     case driver::CellEnd::timed_out:
       cell.status = "failed";
       cell.note = fmt::format("the cell ran past its cell_timeout_s of {} s", l.cell_timeout_s);
       break;
   }
-  if (!interrupted_ && !ctx.server->alive()) {
+  if (!driver_error.empty()) {
+    cell.status = "failed";
+    cell.note = "the client could not run: " + driver_error;
+  }
+  if (!storage_error_.empty()) {
+    cell.status = "failed";
+    cell.note = storage_error_ + "; the level was stopped";
+  } else if (!interrupted_ && !ctx.server->alive()) {
     cell.status = "failed";
     cell.note = "the server died during the cell: " + ctx.server->exit_reason().value_or("it stopped answering");
   }
-  results_.update_cell(cell);
+  try {
+    results_.update_cell(cell);
+  } catch (const std::exception& e) {
+    storage_failed(e);
+  }
   ++cells_done_;
 }
 
@@ -390,7 +518,13 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
     server->stop();
     return;
   }
-  ctx.api = st_.api ? *st_.api : st.api != "auto" ? backend::parse_api(st.api).value() : ctx.info->suggested_api;
+  if (st_.api) {
+    ctx.api = *st_.api;
+  } else if (st.api != "auto") {
+    ctx.api = backend::parse_api(st.api).value();
+  } else {
+    ctx.api = api_of_tool(st.spec.tool).value_or(ctx.info->suggested_api);
+  }
   ctx.model = !st_.model.empty() ? st_.model : server->request_model();
   if (ctx.model.empty() && !ctx.info->models.empty()) ctx.model = ctx.info->models.front();
   if (st_.model_bytes > 0) {
@@ -400,7 +534,9 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
   } else if (auto from_spec = model_bytes_from_spec(st.spec)) {
     ctx.model_bytes = from_spec->first, ctx.model_bytes_source = from_spec->second;
   } else if (auto it = ctx.info->model_bytes.find(ctx.model); it != ctx.info->model_bytes.end()) {
-    ctx.model_bytes = it->second, ctx.model_bytes_source = ctx.info->kind + " reported model size";
+    // A simulator's size is whatever it was configured with, not a model's.
+    ctx.model_bytes = it->second;
+    ctx.model_bytes_source = ctx.info->simulated ? "hakari sim's configured size" : ctx.info->kind + " reported model size";
   }
 
   store::CellInfo& f = ctx.facts;
@@ -449,8 +585,12 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
   }
   for (const auto& c : cells) {
     if (g_stop) break;
-    measure(ctx, c);
-    if (interrupted_) break;
+    try {
+      measure(ctx, c);
+    } catch (const store::StoreError& e) {
+      storage_failed(e);
+    }
+    if (interrupted_ || !storage_error_.empty()) break;
   }
   if (telemetry) telemetry->stop();
   server->stop();
@@ -483,8 +623,12 @@ int SuiteRunner::run(store::RunInfo& run, const std::set<std::string>& done_keys
                                                                  remaining.begin() + static_cast<std::ptrdiff_t>(j)));
     i = j;
   }
-  writer_.reset();
-  interrupted_ = interrupted_ || g_stop;
+  try {
+    writer_.reset();
+  } catch (const std::exception& e) {
+    storage_failed(e);
+  }
+  interrupted_ = storage_error_.empty() && (interrupted_ || g_stop);
   target::stop_all_launched();
   return 0;
 }
@@ -501,12 +645,24 @@ int run_suite(const suite::Suite& s, const RunSettings& settings) {
   }
   store::ResultsStore results((out_dir / "results.db").string());
 
-  // --resume continues the latest run of this suite, skipping its complete cells.
+  // Servers a hakari killed outright (SIGKILL, OOM) left running are ended before anything
+  // is launched again: two copies of a 40 GB model do not fit where one did.
+  const std::string launch_record = (out_dir / ".hakari-launched").string();
+  for (const auto& line : target::end_orphaned_launches(launch_record, 10 * kNanosPerSecond)) {
+    std::fprintf(stderr, "hakari: ended %s\n", line.c_str());
+  }
+  target::set_launch_record(launch_record);
+
+  // --resume continues the latest run of this suite (of these flags: a run without a
+  // suite file is stored unnamed, with its target's URL), skipping its complete cells.
+  const std::string stored_suite_name = s.path.empty() ? "" : s.name;
   store::RunInfo run;
   std::set<std::string> done_keys;
   if (settings.resume) {
     for (const auto& r : results.runs()) {
-      if (r.suite_name == s.name) run = r;
+      if (r.suite_name != stored_suite_name) continue;
+      if (s.path.empty() && (r.suite_path != "" || s.targets.empty() || r.target_url != s.targets[0].spec.url)) continue;
+      run = r;
     }
     if (run.id != 0) {
       // Complete cells stand; the others are measured again and their old attempts are
@@ -528,7 +684,7 @@ int run_suite(const suite::Suite& s, const RunSettings& settings) {
   fill_provenance(run, warnings);
   run.status = "running";
   run.finished_at.clear();
-  run.suite_name = s.path.empty() ? "" : s.name;
+  run.suite_name = stored_suite_name;
   run.suite_path = s.path;
   run.suite_hash = s.hash;
   run.slos = slos_text(s.slos);
@@ -559,7 +715,23 @@ int run_suite(const suite::Suite& s, const RunSettings& settings) {
   runner.run(run, done_keys);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
-  const bool interrupted = g_stop.load();
+  target::set_launch_record("");
+  fs::remove(launch_record, ec);
+  if (!runner.storage_error().empty()) {
+    // Nothing more can be written: say so, and that what was committed stands.
+    std::fprintf(stderr, "hakari: %s\nhakari: stopped; what was committed before is kept in %s\n",
+                 runner.storage_error().c_str(), (out_dir / "results.db").c_str());
+    try {
+      run = *results.run(run.id);
+      run.status = "stopped";  // incomplete: cells were left unmeasured
+      run.finished_at = iso8601_utc(wall_now_ns());
+      results.update_run(run);
+    } catch (const std::exception&) {
+      // Expected on a full disk; the run reads as incomplete.
+    }
+    return kExitFailed;
+  }
+  const bool interrupted = runner.interrupted();
 
   // ---- report, from what the database holds ------------------------------------------------
   run = *results.run(run.id);

@@ -231,5 +231,49 @@ TEST(ResponseDecoder, NothingAfterTheEndMarkerCounts) {
   EXPECT_EQ(r.finish_reason, "eos");
 }
 
+// A server that goes on streaming past max_tokens (16 in Playback) is cut at a bound
+// rather than read until the total timeout.
+TEST(ResponseDecoder, AStreamRunningFarPastMaxTokensIsAnOverrun) {
+  Playback p{ApiKind::llamacpp_completion, 200, {}};
+  for (int i = 0; i < 200; ++i) p.pieces.push_back("data: {\"content\":\"x\",\"stop\":false}\n\n");
+  RequestRecord r = p.run();
+  EXPECT_EQ(r.status, RequestStatus::failed);
+  EXPECT_EQ(r.error, ErrorClass::overrun);
+  EXPECT_EQ(r.error_detail, "the stream went on past 80 frames (80 tokens) without ending; reading stopped");
+  EXPECT_EQ(r.client_tokens, 80);
+}
+
+TEST(ResponseDecoder, AStreamWithinItsBoundIsNotAnOverrun) {
+  Playback p{ApiKind::llamacpp_completion, 200, {}};
+  for (int i = 0; i < 60; ++i) p.pieces.push_back("data: {\"content\":\"x\",\"stop\":false}\n\n");
+  p.pieces.push_back("data: {\"content\":\"\",\"stop\":true}\n\n");
+  RequestRecord r = p.run();
+  EXPECT_EQ(r.status, RequestStatus::ok) << r.error_detail;
+  EXPECT_EQ(r.client_tokens, 60);
+}
+
+TEST(ResponseDecoder, CountsResends) {
+  FrameParser parser;
+  ResponseDecoder dec(ApiKind::llamacpp_completion, parser);
+  RequestRecord rec;
+  dec.begin(rec, 4);
+  dec.on_resend(5);
+  EXPECT_EQ(rec.resends, 1);
+}
+
+// What b5601 sends when generation fails midway on its OpenAI route: an `error:` line,
+// then `data: [DONE]`. The [DONE] must not pass the stream as a success.
+TEST(ResponseDecoder, LlamaCppsMidStreamErrorLineFailsTheStreamDespiteDone) {
+  Playback p{ApiKind::openai_chat, 200, {}};
+  p.pieces = {"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hi\"},\"finish_reason\":null}]}\n\n",
+              "error: {\"code\":500,\"message\":\"the KV cache is full\",\"type\":\"server_error\"}\n\n",
+              "data: [DONE]\n\n"};
+  RequestRecord r = p.run();
+  EXPECT_EQ(r.status, RequestStatus::failed);
+  EXPECT_EQ(r.error, ErrorClass::stream_error);
+  EXPECT_EQ(r.error_detail, "the KV cache is full");
+  EXPECT_EQ(r.client_tokens, 1);
+}
+
 }  // namespace
 }  // namespace hakari::backend

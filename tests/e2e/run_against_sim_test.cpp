@@ -93,7 +93,10 @@ class ContractTest : public ::testing::TestWithParam<std::string> {};
 
 // The contract, word for word, for each API family.
 TEST_P(ContractTest, FiftyMsTtftAndTwentyMsItlReadBackWithinTenPercent) {
-  SimProcess sim({"--ttft-ms", "50", "--itl-ms", "20"});
+  // Each API family against the server it belongs to: OpenAI chat as vLLM serves it (usage
+  // in a chunk of its own), Ollama's NDJSON, llama.cpp's /completion.
+  const std::string server = GetParam() == "openai" ? "vllm" : GetParam() == "ollama" ? "ollama" : "llama.cpp";
+  SimProcess sim({"--as", server, "--ttft-ms", "50", "--itl-ms", "20"});
   const auto out = fresh_dir("contract-" + GetParam());
   RunResult r = hakari_run({"--target", sim.url(), "--api", GetParam(), "--concurrency", "1,10", "--requests", "20",
                             "--max-tokens", "32", "--out", out.string()});
@@ -284,6 +287,41 @@ TEST(RunAgainstSim, CtrlCKeepsWhatWasMeasured) {
   std::filesystem::remove_all(out);
 }
 
+TEST(RunAgainstSim, AKilledRunIsReportedAsIncomplete) {
+  const auto out = fresh_dir("killed");
+  SimProcess sim({"--ttft-ms", "10", "--itl-ms", "10"});
+  ChildProcess run({HAKARI_BINARY, "run", "--target", sim.url(), "--api", "openai", "--concurrency", "2", "--requests",
+                    "1000", "--max-tokens", "20", "--warmup", "0", "--out", out.string(), "--quiet"});
+  // Wait until requests are stored, then kill it as the OOM killer would: no summary, status left 'running'.
+  auto stored_requests = [&] {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* st = nullptr;
+    std::int64_t n = 0;
+    if (sqlite3_open_v2((out / "results.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM requests", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      n = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;  // 0 also while the database is being created
+  };
+  for (int i = 0; i < 150 && stored_requests() == 0; ++i) ::usleep(100'000);
+  run.signal(SIGKILL);
+  EXPECT_EQ(run.wait(30'000), 128 + SIGKILL);
+  EXPECT_EQ(query(out / "results.db", "SELECT status FROM runs")[0][0], "running");
+
+  ChildProcess rep({HAKARI_BINARY, "report", "--db", (out / "results.db").string(), "--out", (out / "again").string()});
+  EXPECT_EQ(rep.wait(30'000), 0) << rep.err();
+  const std::string table = rep.out();
+  // The second line, right under the title.
+  EXPECT_EQ(table.find("\nINCOMPLETE RUN: its status is still 'running', so hakari was killed"), table.find('\n')) << table;
+  const std::string md = slurp(out / "again" / "summary.md");
+  EXPECT_EQ(md.find("\n\n> **Incomplete run:** its status is still 'running'"), md.find('\n')) << md;
+  EXPECT_NE(md.find(" (hakari stopped) |"), std::string::npos) << md;
+  std::filesystem::remove_all(out);
+}
+
 TEST(RunErrors, UnreachableTargetIsOneClearLineAndExitOne) {
   RunResult r = hakari_run({"--target", "http://127.0.0.1:1", "--requests", "1", "--out", fresh_dir("unreachable").string()});
   EXPECT_EQ(r.exit_code, 1);
@@ -309,6 +347,43 @@ TEST(RunErrors, BadFlagsExitTwoWithAMessage) {
     RunResult r = hakari_run(c.flags, 20'000);
     EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
     EXPECT_NE(r.err.find(c.says), std::string::npos) << r.err;
+  }
+}
+
+TEST(RunErrors, MistakesANewUserMadeAreOneLineAndExitTwo) {
+  struct Case {
+    std::vector<std::string> flags;
+    std::string says;  // the whole of stderr
+  };
+  const std::string url = "http://127.0.0.1:9";
+  const std::vector<Case> cases{
+      // Two cells under one key, and an empty level, used to be run.
+      {{"--target", url, "-c", "4,4,1"}, "--concurrency: 4 is given twice; each level is measured once"},
+      {{"--target", url, "-c", "1,,2"}, "--concurrency: '1,,2' has an empty level; give levels like 1,5,10"},
+      {{"--target", url, "-c", "1", "-c", "1"}, "--concurrency: 1 is given twice; each level is measured once"},
+      {{"--target", url, "-c", "2,x"}, "--concurrency: 'x' is not a whole number"},
+      // A port no server can have is a mistake in the flag, not an unreachable server (exit 1).
+      {{"--target", "http://127.0.0.1:99999"},
+       "--target: target 'http://127.0.0.1:99999' has port '99999'; a port is a number from 1 to 65535"},
+      // CLI11's own check printed a 300-digit range, and let NaN and sub-millisecond limits
+      // through, which turned the limit off.
+      {{"--target", url, "--timeout-s", "-1"}, "--timeout-s: -1 is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--timeout-s", "nan"}, "--timeout-s: nan is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--timeout-s", "0.0001"},
+       "--timeout-s: 0.0001 is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--idle-timeout-s", "1e-9"},
+       "--idle-timeout-s: 1e-09 is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--idle-timeout-s", "inf"},
+       "--idle-timeout-s: inf is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--connect-timeout-s", "NaN"},
+       "--connect-timeout-s: nan is not a time limit; give seconds from 0.001 to 86400"},
+      {{"--target", url, "--connect-timeout-s", "0"},
+       "--connect-timeout-s: 0 is not a time limit; give seconds from 0.001 to 86400"},
+  };
+  for (const auto& c : cases) {
+    RunResult r = hakari_run(c.flags, 20'000);
+    EXPECT_EQ(r.exit_code, 2) << c.says << "\n" << r.err;
+    EXPECT_EQ(r.err, "hakari run: " + c.says + "\n");
   }
 }
 

@@ -145,7 +145,7 @@ TEST_F(SuiteRun, AMixtureOfExpertsReadsOnlyItsActiveExpertsPerToken) {
   const std::string suite = write(
       "moe.yaml",
       "hardware: evo-x2\ntargets:\n  - name: moe\n    tool: llama.cpp\n    model: qwen3-30b-a3b:q4_k_m\n"
-      "    command: \"{hakari} sim --host {host} --port {port} --model {model} --hardware evo-x2\"\n"
+      "    command: \"{hakari} sim --host {host} --port {port} --model {model} --hardware evo-x2 --bandwidth-gbs 190\"\n"
       "workloads:\n  - {name: chat, prompt_tokens: 16, max_tokens: 24}\n"
       "loads:\n  - {name: one, concurrency: [1], requests: 3, warmup: 0}\ntelemetry_interval_ms: 100\n");
   Result r = run({suite, "--out", (dir_ / "out").string(), "--quiet"});
@@ -157,10 +157,11 @@ TEST_F(SuiteRun, AMixtureOfExpertsReadsOnlyItsActiveExpertsPerToken) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   ASSERT_FALSE(parser.parse(summary_json()).get(doc));
-  // The simulator steps at active bytes / bandwidth, so the decode reads most of 212 GB/s.
+  // The simulator steps at active bytes / 190 GB/s, so the decode reads about 90 % of 212
+  // GB/s: far from the 100 % above which a figure is flagged implausible, whatever the jitter.
   const double percent = doc["cells"].at(0)["telemetry"]["memory_bandwidth"]["percent_of_hardware"];
   EXPECT_GT(percent, 70);
-  EXPECT_LE(percent, 101);
+  EXPECT_LE(percent, 100);
 }
 
 TEST_F(SuiteRun, ATargetThatCannotStartIsRecordedAndTheMatrixGoesOn) {
@@ -245,7 +246,12 @@ TEST_F(SuiteRun, CtrlCStopsTheServersItStartedAndKeepsTheMeasurements) {
   ChildProcess p({HAKARI_BINARY, "run", suite, "--out", (dir_ / "out").string()});
   // Wait until the cell is under way (its row exists), then interrupt.
   for (int i = 0; i < 150; ++i) {
-    if (fs::exists(dir_ / "out" / "results.db") && query("SELECT COUNT(*) FROM requests")[0][0] != "0") break;
+    if (!fs::exists(dir_ / "out" / "results.db")) {
+      ::usleep(100'000);
+      continue;
+    }
+    const auto counted = query("SELECT COUNT(*) FROM requests");  // empty until the tables exist
+    if (!counted.empty() && counted[0][0] != "0") break;
     ::usleep(100'000);
   }
   ::usleep(500'000);

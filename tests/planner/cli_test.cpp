@@ -190,7 +190,8 @@ TEST_F(PlannerCli, SimFromTheCatalogReportsItsSizeAndTimesItsTokens) {
     port = static_cast<std::uint16_t>(std::stoi(sim.url().substr(sim.url().rfind(':') + 1)));
     const std::string models = http(port, "GET", "/v1/models");
     EXPECT_NE(models.find("\"id\":\"qwen3-32b-q4_k_m\""), std::string::npos) << models;
-    const long long size = json_int(models, "size");
+    // meta.size: b5601's reply also has an Ollama-style "models" list whose "size" is "".
+    const long long size = json_int(models.substr(models.find("\"meta\"")), "size");
     EXPECT_NEAR(static_cast<double>(size), 19.8e9, 1.0) << models;
     const std::string body = http(port, "POST", "/completion",
                                   R"({"prompt":"hello","n_predict":6,"stream":true,"ignore_eos":true})");
@@ -222,7 +223,8 @@ TEST_F(PlannerCli, SimExplicitFlagsWinOverTheModelSource) {
     const auto port = static_cast<std::uint16_t>(std::stoi(sim.url().substr(sim.url().rfind(':') + 1)));
     const std::string models = http(port, "GET", "/v1/models");
     EXPECT_NE(models.find("\"id\":\"mine\""), std::string::npos) << models;
-    EXPECT_NEAR(static_cast<double>(json_int(models, "size")), 42.52195456e9, 1.0) << models;
+    EXPECT_NEAR(static_cast<double>(json_int(models.substr(models.find("\"meta\"")), "size")), 42.52195456e9, 1.0)
+        << models;
     EXPECT_EQ(sim.stop(), 0);
     err = sim.err();
   }

@@ -116,6 +116,9 @@ TEST_F(SimCli, BadFlagsExitWithTwo) {
       {{"sim", "--no-such-flag"}, "no-such-flag"},
       {{"sim", "--slots", "0"}, "--slots"},
       {{"sim", "--fault", "drop@1", "--fault", "stall@1"}, "request 1"},
+      {{"sim", "--as", "tgi"}, "unknown server 'tgi' (choices: llama.cpp, vllm, ollama, lmstudio)"},
+      {{"sim", "--close-after-stream", "maybe"}, "--close-after-stream"},
+      {{"sim", "--idle-timeout-ms", "0"}, "--idle-timeout-ms"},
   };
   for (const Case& k : cases) {
     Child c = spawn(k.args);
@@ -125,6 +128,29 @@ TEST_F(SimCli, BadFlagsExitWithTwo) {
     ::close(c.out);
     ::close(c.err);
   }
+}
+
+TEST_F(SimCli, AsPicksTheServer) {
+  Child c = spawn({"sim", "--port", "0", "--ttft-ms", "5", "--itl-ms", "5", "--as", "vllm", "--close-after-stream", "on"});
+  const std::string line = read_all(c.out, 5 * kNanosPerSecond, true);
+  ASSERT_EQ(line.rfind("http://127.0.0.1:", 0), 0u) << line;
+  const auto port = static_cast<std::uint16_t>(std::stoi(line.substr(17)));
+  {
+    testing::Client client(port);
+    const auto version = client.request(testing::get("/version"));
+    EXPECT_EQ(version.status, 200);
+    EXPECT_NE(version.body.find("hakari-sim"), std::string::npos) << version.body;
+    const auto props = client.request(testing::get("/props"));  // llama.cpp's, not vLLM's
+    EXPECT_EQ(props.status, 404);
+    EXPECT_EQ(props.body, R"({"detail":"Not Found"})");
+  }
+  ::kill(c.pid, SIGTERM);
+  EXPECT_EQ(wait_exit(c.pid, 5 * kNanosPerSecond), 0);
+  const std::string err = read_all(c.err, kNanosPerSecond);
+  EXPECT_NE(err.find("as vllm at http://127.0.0.1:"), std::string::npos) << err;
+  EXPECT_NE(err.find("closes the connection after each stream"), std::string::npos) << err;
+  ::close(c.out);
+  ::close(c.err);
 }
 
 TEST_F(SimCli, PortInUseIsAClearError) {

@@ -28,8 +28,14 @@ std::string with_method(std::string request, std::string_view method) {
 
 std::string digest_of(char c) { return "sha256:" + std::string(64, c); }
 
+SimOptions as(Persona persona) {
+  SimOptions o = fast_fixed();
+  o.persona = persona;
+  return o;
+}
+
 TEST(LifecycleRoutes, OllamaPullStreamsProgressAndAddsTheModel) {
-  RunningSim sim(fast_fixed());
+  RunningSim sim(as(Persona::ollama));
   Client c(sim.port());
   simdjson::dom::parser p;
   EXPECT_FALSE(contains(c.request(get("/api/tags")).body, "qwen3:0.6b"));
@@ -78,7 +84,7 @@ TEST(LifecycleRoutes, OllamaPullStreamsProgressAndAddsTheModel) {
 }
 
 TEST(LifecycleRoutes, OllamaNamesWithATagKeepIt) {
-  SimOptions o = fast_fixed();
+  SimOptions o = as(Persona::ollama);
   o.model_name = "qwen3:8b";
   RunningSim sim(o);
   Client c(sim.port());
@@ -88,7 +94,7 @@ TEST(LifecycleRoutes, OllamaNamesWithATagKeepIt) {
 }
 
 TEST(LifecycleRoutes, OllamaPullErrors) {
-  RunningSim sim(fast_fixed());
+  RunningSim sim(as(Persona::ollama));
   Client c(sim.port());
   Response r = c.request(post("/api/pull", R"({"model":"no-such-model:7b"})"));
   EXPECT_EQ(r.status, 200);  // streamed: the error is a line, as Ollama sends it
@@ -106,7 +112,7 @@ TEST(LifecycleRoutes, OllamaPullErrors) {
 }
 
 TEST(LifecycleRoutes, OllamaCreateFromAModelAPathOrABlob) {
-  RunningSim sim(fast_fixed());
+  RunningSim sim(as(Persona::ollama));
   Client c(sim.port());
   // From a model it has.
   Response r = c.request(post("/api/create", R"({"model":"copy","from":"hakari-sim"})"));
@@ -158,7 +164,7 @@ TEST(LifecycleRoutes, OllamaCreateFromAModelAPathOrABlob) {
 }
 
 TEST(LifecycleRoutes, OllamaDelete) {
-  RunningSim sim(fast_fixed());
+  RunningSim sim(as(Persona::ollama));
   Client c(sim.port());
   c.request(post("/api/create", R"({"model":"copy","from":"hakari-sim"})"));
   EXPECT_EQ(c.request(with_method(post("/api/delete", R"({"model":"copy"})"), "DELETE")).status, 200);
@@ -169,7 +175,7 @@ TEST(LifecycleRoutes, OllamaDelete) {
 }
 
 TEST(LifecycleRoutes, LmStudioLoadAndUnload) {
-  SimOptions o = fast_fixed();
+  SimOptions o = as(Persona::lmstudio);
   o.load_ms = 100;
   o.model_name = "qwen/qwen3-4b";
   o.ctx_size = 4096;

@@ -134,10 +134,6 @@ TEST(RenderShape, ErrorsMatchTheFixture) {
   std::string body;
   openai::error_body(body, 500, "JSON parse error", "server_error");
   EXPECT_EQ(shape(body), shape(http_fixture_body(fixture("error-bad-json.http"))));
-  std::string ctx;
-  openai::context_error_body(ctx, 4476, 4096);
-  EXPECT_EQ(ctx,
-            R"({"error":{"code":400,"message":"request (4476 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":4476,"n_ctx":4096}})");
 }
 
 TEST(RenderShape, TokenizeMatchesTheFixture) {

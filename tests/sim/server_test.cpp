@@ -48,15 +48,18 @@ TEST(SimServer, HealthAndHeaders) {
   const Response r = c.request(get("/health"));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, R"({"status":"ok"})");
-  EXPECT_EQ(r.header("Server").rfind("hakari-sim/", 0), 0u);
+  // llama.cpp's own header, and the simulator's name so a client can tell.
+  EXPECT_EQ(r.header("Server").rfind("llama.cpp hakari-sim/", 0), 0u) << r.header("Server");
   EXPECT_EQ(r.header("Content-Type"), "application/json; charset=utf-8");
   EXPECT_EQ(r.header("Keep-Alive"), "timeout=5, max=100");
+  EXPECT_NE(r.head.find("\r\nAccess-Control-Allow-Origin: \r\n"), std::string::npos) << r.head;
 
   Client h(sim.port());
   h.send(get("/", "HEAD"));
   const Response head = h.read_response(kSecond, true);
   EXPECT_EQ(head.status, 200);
-  EXPECT_EQ(head.header("Content-Length"), "21");
+  // The web UI's answer to a client that does not take gzip.
+  EXPECT_EQ(head.header("Content-Length"), std::to_string(std::string_view("Error: gzip is not supported by this browser").size()));
   EXPECT_EQ(h.buffered(), 0u);  // no body follows a HEAD response
 }
 
@@ -91,7 +94,9 @@ TEST(SimServer, ChatStreamIsChunkedSseOneEventPerChunk) {
 }
 
 TEST(SimServer, KeepAliveServesRequestsInTurn) {
-  RunningSim sim(fast_fixed());
+  SimOptions o = fast_fixed();
+  o.close_after_stream = false;  // llama.cpp's habit is to close after a stream: see connection_test
+  RunningSim sim(o);
   Client c(sim.port());
   const Response a = c.request(post("/v1/chat/completions", kChat5));
   ASSERT_TRUE(a.complete);
@@ -122,22 +127,43 @@ TEST(SimServer, ErrorBodies) {
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(shape(r.body), shape(testing::http_fixture_body(testing::fixture("error-bad-json.http"))));
 
-  const std::string long_prompt(800, 'x');  // 100 tokens of 8 letters, plus BOS
-  r = c.request(post("/completion", R"({"prompt":")" + long_prompt + R"("})"));
-  EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.body,
-            R"({"error":{"code":400,"message":"request (101 tokens) exceeds the available context size (64 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":101,"n_ctx":64}})");
-
   r = c.request(post("/v1/chat/completions", R"({"messages":7})"));
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("invalid_request_error"), std::string::npos);
 
-  r = c.request(post("/api/chat", R"({"model":"llama3","messages":[{"role":"user","content":"x"}]})"));
+  SimOptions ol = fast_fixed();
+  ol.persona = Persona::ollama;
+  RunningSim ollama(ol);
+  Client oc(ollama.port());
+  r = oc.request(post("/api/chat", R"({"model":"llama3","messages":[{"role":"user","content":"x"}]})"));
   EXPECT_EQ(r.status, 404);
   EXPECT_EQ(r.body, R"({"error":"model 'llama3' not found"})");
-  r = c.request(post("/api/generate", "{no"));
+  r = oc.request(post("/api/generate", "{no"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(shape(r.body), "{error:}");
+}
+
+// llama-server b5601 does not refuse a prompt longer than its context: it erases blocks
+// of half the context after the start and answers 200 with "truncated" (the fixture
+// error-context-too-long.http), so a client must read the prompt count it reports.
+TEST(SimServer, LlamaCppTruncatesAPromptLongerThanTheContext) {
+  SimOptions o = fast_fixed(1, 1);
+  o.ctx_size = 64;
+  RunningSim sim(o);
+  Client c(sim.port());
+  const std::string long_prompt(800, 'x');  // 100 tokens of 8 letters, plus BOS: 101
+  const Response r = c.request(post("/completion", R"({"prompt":")" + long_prompt + R"(","n_predict":2})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  simdjson::dom::parser p;
+  auto body = parse(p, r.body);
+  // Blocks of 32 erased after the start until it fits: 101 - 2 x 32 = 37.
+  EXPECT_EQ(std::int64_t(body["tokens_evaluated"]), 37);
+  EXPECT_EQ(std::int64_t(body["timings"]["prompt_n"]), 37);
+  EXPECT_TRUE(bool(body["truncated"]));
+  EXPECT_EQ(std::int64_t(body["tokens_predicted"]), 2);
+  // A prompt that fits is not truncated.
+  const Response fits = c.request(post("/completion", R"({"prompt":"x","n_predict":1})"));
+  EXPECT_FALSE(bool(parse(p, fits.body)["truncated"]));
 }
 
 TEST(SimServer, HttpLevelRejectionsCloseTheConnection) {
@@ -229,8 +255,14 @@ TEST(SimServer, NaturalEndsAndForcedLengths) {
   EXPECT_EQ(std::int64_t(parse(p, r.body)["usage"]["completion_tokens"]), 25);
 }
 
+SimOptions fast_ollama(double ttft_ms = 5, double itl_ms = 5) {
+  SimOptions o = fast_fixed(ttft_ms, itl_ms);
+  o.persona = Persona::ollama;
+  return o;
+}
+
 TEST(SimServer, OllamaStreamsNdjsonByDefault) {
-  RunningSim sim(fast_fixed());
+  RunningSim sim(fast_ollama());
   Client c(sim.port());
   const Response r = c.request(
       post("/api/chat", R"({"model":"hakari-sim:latest","messages":[{"role":"user","content":"hi"}],"options":{"num_predict":3}})"));
@@ -255,7 +287,7 @@ TEST(SimServer, OllamaStreamsNdjsonByDefault) {
 }
 
 TEST(SimServer, OllamaLoadAndUnload) {
-  SimOptions o = fast_fixed();
+  SimOptions o = fast_ollama();
   o.load_ms = 100;
   RunningSim sim(o);
   Client c(sim.port());
@@ -289,10 +321,10 @@ TEST(SimServer, InfoEndpoints) {
   EXPECT_EQ(std::string_view(props["build_info"]).rfind("hakari-sim-", 0), 0u);
   r = c.request(get("/v1/models"));
   EXPECT_EQ(std::string_view(parse(p, r.body)["data"].at(0)["id"]), "qwen-test");
-  r = c.request(get("/api/tags"));
-  EXPECT_EQ(std::string_view(parse(p, r.body)["models"].at(0)["name"]), "qwen-test:latest");
-  r = c.request(get("/api/version"));
-  EXPECT_NE(std::string_view(parse(p, r.body)["version"]).find("hakari-sim"), std::string::npos);
+  EXPECT_EQ(std::string_view(parse(p, r.body)["data"].at(0)["owned_by"]), "llamacpp");
+  // b5601 answers Ollama's /api/tags with the same body, the model under its own name.
+  EXPECT_EQ(c.request(get("/api/tags")).body, r.body);
+  EXPECT_EQ(std::string_view(parse(p, r.body)["models"].at(0)["name"]), "qwen-test");
   r = c.request(get("/slots"));
   EXPECT_EQ(parse(p, r.body).get_array().size(), 3u);
   r = c.request(post("/tokenize", R"({"content":"Hi 世界","with_pieces":true})"));
@@ -302,6 +334,20 @@ TEST(SimServer, InfoEndpoints) {
   r = c.request(post("/detokenize", "{\"tokens\":[" + std::to_string(token_id("Hi")) + "," +
                                         std::to_string(token_id("世")) + "]}"));
   EXPECT_EQ(r.body, R"({"content":"Hi世"})");
+}
+
+TEST(SimServer, OllamaInfoEndpoints) {
+  SimOptions o = fast_ollama();
+  o.model_name = "qwen-test";
+  RunningSim sim(o);
+  Client c(sim.port());
+  simdjson::dom::parser p;
+  Response r = c.request(get("/api/tags"));
+  EXPECT_EQ(std::string_view(parse(p, r.body)["models"].at(0)["name"]), "qwen-test:latest");
+  r = c.request(get("/api/version"));
+  EXPECT_NE(std::string_view(parse(p, r.body)["version"]).find("hakari-sim"), std::string::npos);
+  r = c.request(get("/"));
+  EXPECT_EQ(r.body, "Ollama is running");
 }
 
 // One server per fault kind, the fault on the first generation request.
@@ -327,13 +373,19 @@ TEST(SimServerFaults, Http500And503) {
   EXPECT_EQ(r.body, R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})");
 }
 
-TEST(SimServerFaults, StreamErrorFrameThenCleanEnd) {
+// As llama.cpp b5601 fails a stream midway: the bare error object in an `error:` line
+// (not an SSE `data:` field), then `data: [DONE]` on its OpenAI routes.
+TEST(SimServerFaults, StreamErrorLineThenDoneAsLlamaCppSendsIt) {
   const Response r = faulted("stream-error@1");
   EXPECT_EQ(r.status, 200);
   EXPECT_TRUE(r.complete);
   const auto frames = sse_data(r.body);
   EXPECT_EQ(contents(frames).size(), 3u);
-  EXPECT_EQ(frames.back(), R"({"error":{"code":500,"message":"simulated failure","type":"server_error"}})");
+  EXPECT_EQ(frames.back(), "[DONE]");
+  const std::string tail = "\n\nerror: {\"code\":500,\"message\":\"simulated failure\",\"type\":\"server_error\"}\n\n"
+                           "data: [DONE]\n\n";
+  ASSERT_GE(r.body.size(), tail.size());
+  EXPECT_EQ(r.body.substr(r.body.size() - tail.size()), tail) << r.body;
 }
 
 TEST(SimServerFaults, MalformedFrameThenCleanEnd) {
@@ -375,7 +427,7 @@ TEST(SimServerFaults, StallHoldsTheStream) {
 }
 
 TEST(SimServerFaults, OllamaGetsItsOwnErrorShapes) {
-  SimOptions o = fast_fixed(1, 1);
+  SimOptions o = fast_ollama(1, 1);
   std::string error;
   o.faults.push_back(*parse_fault_rule("stream-error@1", error));
   o.faults.push_back(*parse_fault_rule("http-503@2", error));
@@ -393,7 +445,7 @@ TEST(SimServerFaults, OllamaGetsItsOwnErrorShapes) {
 }
 
 TEST(SimServerFaults, FaultsFollowTheRequestOrdinal) {
-  SimOptions o = fast_fixed(1, 1);
+  SimOptions o = fast_ollama(1, 1);
   std::string error;
   o.faults.push_back(*parse_fault_rule("http-500@2,3", error));
   o.faults.push_back(*parse_fault_rule("http-503@4", error));

@@ -243,5 +243,57 @@ TEST_F(StoreTest, UnopenablePathNamesThePath) {
   }
 }
 
+// A full disk must be reported as such: SQLite ends the transaction itself, and the
+// ROLLBACK after it used to fail and hide the cause ("cannot rollback - no transaction is
+// active"). A page cap makes SQLite report SQLITE_FULL exactly as a full disk does.
+TEST_F(StoreTest, AFullDatabaseIsReportedAsDiskFullAndTheWriterSaysSo) {
+  ResultsStore store(path_);
+  RunInfo run;
+  store.insert_run(run);
+  CellInfo cell;
+  cell.run_id = run.id;
+  store.insert_cell(cell);
+  store.insert_requests(cell.id, {sample(0)});
+  std::vector<RequestRecord> many;
+  for (int i = 1; i < 400; ++i) {
+    many.push_back(sample(i));
+    many.back().output_text.assign(2000, 'x');
+  }
+  store.cap_growth(64 * 1024);
+  try {
+    store.insert_requests(cell.id, many);
+    FAIL() << "the insert should not fit";
+  } catch (const StoreError& e) {
+    EXPECT_TRUE(e.disk_full()) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("cannot rollback"), std::string::npos) << e.what();
+  }
+  // What was committed before stands, and the connection is usable.
+  EXPECT_EQ(store.requests(cell.id).size(), 1u);
+
+  RecordWriter writer(store, kNanosPerMilli);
+  EXPECT_FALSE(writer.failed());
+  for (auto& r : many) writer.add(cell.id, RequestTable::measured, r);
+  EXPECT_THROW(writer.flush(), StoreError);
+  EXPECT_TRUE(writer.failed());
+}
+
+TEST_F(StoreTest, ResendsAndTheServersTokenCountRoundTrip) {
+  ResultsStore store(path_);
+  RunInfo run;
+  store.insert_run(run);
+  CellInfo cell;
+  cell.run_id = run.id;
+  store.insert_cell(cell);
+  EXPECT_FALSE(store.cells(run.id)[0].server_output_tokens.has_value());
+  cell.server_output_tokens = 3200;
+  cell.server_output_tokens_source = "llamacpp:tokens_predicted_total";
+  store.update_cell(cell);
+  EXPECT_EQ(store.cells(run.id)[0].server_output_tokens, 3200);
+  RequestRecord r = sample(0);
+  r.resends = 1;
+  store.insert_requests(cell.id, {r});
+  EXPECT_EQ(store.requests(cell.id)[0].resends, 1);
+}
+
 }  // namespace
 }  // namespace hakari::store

@@ -153,6 +153,56 @@ TEST(SuiteErrors, BrokenYamlAndWrongShapes) {
   EXPECT_EQ(error_of(deep).substr(0, 7), "s.yaml:");
 }
 
+TEST(SuiteErrors, AKeyGivenTwiceIsRefusedWhereItIsRepeated) {
+  // yaml-cpp keeps the first of two equal keys and drops the second without a word.
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\ntargets:\n  - name: b\n    url: http://y\n"),
+            "s.yaml:4:1: 'targets' is given twice in the suite (first at line 1); give each key once");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\n    name: b\n"),
+            "s.yaml:4:5: 'name' is given twice in targets[0] (first at line 2); give each key once");
+  EXPECT_EQ(error_of("defaults:\n  env: {A: '1', B: '2', A: '3'}\ntargets:\n  - name: a\n    url: http://x\n"),
+            "s.yaml:2:25: 'A' is given twice in defaults.env (first at line 2); give each key once");
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\nloads:\n  - {name: l, requests: 2, requests: 3}\n"),
+            "s.yaml:5:28: 'requests' is given twice in loads[0] (first at line 5); give each key once");
+  // The same key in different mappings is no duplicate, and an alias is not one either.
+  EXPECT_EQ(error_of("defaults: &d {parallel: 2}\ntargets:\n  - {name: a, url: http://x, parallel: 2}\n"
+                     "  - {name: b, url: http://y}\nslos: {ttft_p95_ms: 1}\nname: x\n"),
+            "(no error)");
+}
+
+TEST(SuiteErrors, AliasesAreNotExpandedWhileCheckingKeys) {
+  // Nine levels of ten aliases each stand for 10^9 nodes; a check that expanded them would never end.
+  std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    const std::string prev = "*a" + std::to_string(i - 1);
+    bomb += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int j = 0; j < 10; ++j) bomb += (j ? ", " : "") + prev;
+    bomb += "]\n";
+  }
+  EXPECT_EQ(error_of(bomb).rfind("s.yaml:1:1: unknown key 'a0' in the suite", 0), 0u) << error_of(bomb);
+}
+
+TEST(SuiteErrors, ConcurrencyLevelsAreGivenOnce) {
+  EXPECT_EQ(error_of("targets:\n  - name: a\n    url: http://x\nloads:\n  - name: l\n    concurrency: [4, 4, 1]\n"),
+            "s.yaml:6:22: 'concurrency' lists 4 twice; each level is measured once");
+}
+
+TEST(SuiteErrors, TimeoutsMustBeAtLeastAMillisecondAndNumbers) {
+  // Below a millisecond a limit rounds to 0, which the client reads as "no limit".
+  const std::string head = "targets:\n  - name: a\n    url: http://x\nloads:\n  - name: l\n";
+  EXPECT_EQ(error_of(head + "    timeout_s: 0.0005\n"), "s.yaml:6:16: 'timeout_s' must be between 0.001 and 86400, not 0.0005");
+  EXPECT_EQ(error_of(head + "    idle_timeout_s: 1e-7\n"),
+            "s.yaml:6:21: 'idle_timeout_s' must be between 0.001 and 86400, not 1e-7");
+  EXPECT_EQ(error_of(head + "    timeout_s: nan\n"), "s.yaml:6:16: 'timeout_s' must be a number, not 'nan'");
+  EXPECT_EQ(error_of(head + "    idle_timeout_s: .nan\n"), "s.yaml:6:21: 'idle_timeout_s' must be a number, not '.nan'");
+  EXPECT_EQ(error_of(head + "    cell_timeout_s: 0.0001\n"),
+            "s.yaml:6:21: 'cell_timeout_s' must be 0 (no limit) or at least 0.001, not 0.0001");
+  EXPECT_EQ(error_of(head + "    cell_timeout_s: NaN\n"), "s.yaml:6:21: 'cell_timeout_s' must be a number, not 'NaN'");
+  EXPECT_EQ(error_of(head + "    cell_timeout_s: -1\n"), "s.yaml:6:21: 'cell_timeout_s' must be between 0 and 604800, not -1");
+  const Suite s = parse_suite(head + "    timeout_s: 0.001\n    cell_timeout_s: 0\n", "s.yaml");
+  EXPECT_DOUBLE_EQ(s.loads[0].timeout_s, 0.001);
+  EXPECT_DOUBLE_EQ(s.loads[0].cell_timeout_s, 0);
+}
+
 TEST(Suite, TheShippedExamplesAreValid) {
   for (const char* name : {"sim-matrix.yaml", "evo-x2-matrix.yaml"}) {
     const Suite s = load_suite(std::string(HAKARI_SOURCE_DIR) + "/examples/" + name);

@@ -1,5 +1,6 @@
-// A one-connection HTTP server for client tests: it reads one request, then plays a
-// script of byte sends and pauses, and may close the connection early. Loopback only.
+// An HTTP server for client tests: on each connection it accepts (one script per
+// connection, in order) it reads one request, then plays that connection's script of byte
+// sends and pauses, and closes the connection at the script's end. Loopback only.
 #pragma once
 
 #include <arpa/inet.h>
@@ -27,7 +28,9 @@ struct ScriptStep {
 
 class ScriptedServer {
  public:
-  explicit ScriptedServer(std::vector<ScriptStep> script) : script_(std::move(script)) {
+  explicit ScriptedServer(std::vector<ScriptStep> script)
+      : ScriptedServer(std::vector<std::vector<ScriptStep>>{std::move(script)}) {}
+  explicit ScriptedServer(std::vector<std::vector<ScriptStep>> per_connection) : scripts_(std::move(per_connection)) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
     ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -56,22 +59,28 @@ class ScriptedServer {
 
  private:
   void serve() {
-    pollfd p{fd_, POLLIN, 0};
-    // Bounded: a test that never connects ends after 10 s.
-    if (::poll(&p, 1, 10'000) <= 0) return;
-    int c = ::accept(fd_, nullptr, nullptr);
-    if (c < 0) return;
-    int one = 1;
-    ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    read_request(c);
-    for (const auto& step : script_) {
-      if (stop_) break;
-      if (step.await_request) read_request(c);
-      if (step.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step.delay_ms));
-      if (!step.bytes.empty() && ::send(c, step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL) < 0) break;
+    for (const auto& script : scripts_) {
+      pollfd p{fd_, POLLIN, 0};
+      // Bounded: a test that never connects ends after 10 s (or at once when stopping).
+      int ready = 0;
+      for (int waited = 0; waited < 10'000 && !stop_ && (ready = ::poll(&p, 1, 100)) == 0; waited += 100) {
+      }
+      if (ready <= 0) return;
+      int c = ::accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      ++accepted_;
+      int one = 1;
+      ::setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      read_request(c);
+      for (const auto& step : script) {
+        if (stop_) break;
+        if (step.await_request) read_request(c);
+        if (step.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(step.delay_ms));
+        if (!step.bytes.empty() && ::send(c, step.bytes.data(), step.bytes.size(), MSG_NOSIGNAL) < 0) break;
+      }
+      // Abrupt close: whatever the script did not finish stays unfinished.
+      ::close(c);
     }
-    // Abrupt close: whatever the script did not finish stays unfinished.
-    ::close(c);
   }
   void read_request(int c) {
     char buf[65536];
@@ -98,7 +107,14 @@ class ScriptedServer {
     }
   }
 
-  std::vector<ScriptStep> script_;
+  std::vector<std::vector<ScriptStep>> scripts_;
+  std::atomic<int> accepted_{0};
+
+ public:
+  // Connections accepted so far.
+  int accepted() const { return accepted_; }
+
+ private:
   int fd_ = -1;
   unsigned short port_ = 0;
   std::atomic<bool> stop_{false};

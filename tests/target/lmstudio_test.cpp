@@ -62,7 +62,7 @@ TEST(LmStudio, UnknownModelStopsTheServerItStarted) {
 
 TEST(LmStudio, AttachedServerIsUnloadedNotStopped) {
   TempDir dir;
-  SimProcess sim(dir, {"--model-name", "qwen/qwen3-4b"});
+  SimProcess sim(dir, {"--as", "lmstudio", "--model-name", "qwen/qwen3-4b"});
   TargetSpec spec = spec_for("lms-attached", "lmstudio", "qwen/qwen3-4b");
   spec.url = sim.url();
   auto server = make_server(spec, fast_options(dir));

@@ -113,7 +113,7 @@ TEST(Ollama, MissingModelFileIsReported) {
 
 TEST(Ollama, AttachesToARunningServerAndLeavesItRunning) {
   TempDir dir;
-  SimProcess sim(dir, {"--model-name", "resident", "--load-ms", "100"});
+  SimProcess sim(dir, {"--as", "ollama", "--model-name", "resident", "--load-ms", "100"});
   TargetSpec spec = spec_for("attached", "ollama", "resident");
   spec.url = sim.url();
   auto server = make_server(spec, fast_options(dir));

@@ -3,6 +3,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <fstream>
+#include <sstream>
+#include <thread>
+
 #include "hakari/target/command.h"
 #include "hakari/target/net.h"
 #include "hakari/target/sha256.h"
@@ -149,6 +153,116 @@ TEST(Sha256, KnownDigests) {
   TempDir dir;
   std::ofstream(dir / "f") << "abc";
   EXPECT_EQ(sha256_file(dir / "f"), hex("abc"));
+}
+
+// Waits up to `ms` for `pid` to be gone (a zombie counts as gone).
+bool gone_within(pid_t pid, int ms) {
+  for (int waited = 0; waited < ms; waited += 20) {
+    if (!process_exists(pid)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return !process_exists(pid);
+}
+
+// A hakari killed outright (SIGKILL) takes the server it launched with it: the kernel
+// signals the server when its parent dies (PR_SET_PDEATHSIG).
+TEST(Process, ALaunchedServerDiesWithAHakariKilledOutright) {
+  TempDir dir;
+  int report[2];
+  ASSERT_EQ(::pipe(report), 0);
+  const pid_t stand_in = ::fork();  // plays the hakari that gets killed
+  if (stand_in == 0) {
+    ProcessSpec ps;
+    ps.argv = {"sleep", "60"};
+    ps.log_path = dir / "server.log";
+    const pid_t server = Process::spawn(ps)->pid();
+    [[maybe_unused]] auto w = ::write(report[1], &server, sizeof server);
+    ::pause();
+    ::_exit(0);
+  }
+  pid_t server = 0;
+  ASSERT_EQ(::read(report[0], &server, sizeof server), static_cast<ssize_t>(sizeof server));
+  ::close(report[0]);
+  ::close(report[1]);
+  ASSERT_TRUE(process_exists(server));
+  ::kill(stand_in, SIGKILL);
+  ::waitpid(stand_in, nullptr, 0);
+  EXPECT_TRUE(gone_within(server, 5000)) << "the server outlived the hakari that launched it";
+  reap_if_exited_child(server);
+}
+
+unsigned long long start_ticks(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(in, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  for (int i = 3; i < 22 && rest >> field; ++i) {
+  }
+  unsigned long long ticks = 0;
+  rest >> ticks;
+  return ticks;
+}
+
+// What PR_SET_PDEATHSIG cannot reach (a wrapper's children) is ended by the next hakari:
+// the launch record names the groups, and one whose hakari no longer runs is ended.
+TEST(Process, GroupsLeftByADeadHakariAreEndedFromTheLaunchRecord) {
+  TempDir dir;
+  const std::string record = dir / ".hakari-launched";
+  // A server group as a dead hakari left it: a shell leader with a child of its own.
+  const pid_t leader = ::fork();
+  if (leader == 0) {
+    ::setsid();
+    ::execl("/bin/sh", "sh", "-c", "sleep 60 & wait", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::vector<pid_t> members;
+  for (int i = 0; i < 100 && members.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    members = group_members(leader);
+  }
+  ASSERT_EQ(members.size(), 2u) << "the shell and its sleep";
+  // A live group of another (running) hakari is left alone: this test process plays it.
+  const pid_t other = ::fork();
+  if (other == 0) {
+    ::setsid();
+    ::execl("/bin/sleep", "sleep", "60", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  {
+    std::ofstream out(record);
+    out << "999999999 1 " << leader << " " << start_ticks(leader) << " llama-server -m tiny.gguf\n";
+    out << ::getpid() << " " << start_ticks(::getpid()) << " " << other << " " << start_ticks(other) << " sleep 60\n";
+    out << "999999999 1 " << other << " 12345 a reused pid: not ours\n";
+  }
+  const auto ended = end_orphaned_launches(record, 2 * kNanosPerSecond);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_NE(ended[0].find("llama-server -m tiny.gguf"), std::string::npos) << ended[0];
+  for (pid_t m : members) EXPECT_TRUE(gone_within(m, 3000)) << m;
+  EXPECT_TRUE(process_exists(other));
+  EXPECT_FALSE(std::filesystem::exists(record));
+  ::kill(other, SIGKILL);
+  ::waitpid(other, nullptr, 0);
+  ::waitpid(leader, nullptr, 0);
+}
+
+// The record lists the groups running now, and is emptied as they end.
+TEST(Process, TheLaunchRecordFollowsLaunchesAndStops) {
+  TempDir dir;
+  const std::string record = dir / ".hakari-launched";
+  set_launch_record(record);
+  ProcessSpec ps;
+  ps.argv = {"sleep", "30"};
+  ps.log_path = dir / "a.log";
+  auto p = Process::spawn(ps);
+  const std::string text = read_text(record);
+  EXPECT_NE(text.find(std::to_string(::getpid()) + " "), std::string::npos) << text;
+  EXPECT_NE(text.find(" " + std::to_string(p->pid()) + " "), std::string::npos) << text;
+  EXPECT_NE(text.find("sleep 30"), std::string::npos) << text;
+  p->terminate(kNanosPerSecond);
+  EXPECT_EQ(read_text(record), "");
+  set_launch_record("");
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The server sampler against real HTTP: the in-process simulator (llama.cpp /metrics,
+// The server sampler against real HTTP: the in-process simulator (llama.cpp and vLLM /metrics,
 // Ollama /api/ps), a small test server for vLLM and the failure cases, a socket that
 // never answers, and a closed port.
 #include "hakari/telemetry/server/server_sampler.h"
@@ -124,7 +124,9 @@ TEST_F(ServerSamplerTest, LlamaCppSimulatorDuringAStream) {
 }
 
 TEST_F(ServerSamplerTest, OllamaSimulatorBeforeAndAfterALoad) {
-  sim::testing::RunningSim sim(sim::testing::fast_fixed());
+  sim::SimOptions opts = sim::testing::fast_fixed();
+  opts.persona = sim::Persona::ollama;
+  sim::testing::RunningSim sim(opts);
   auto s = make_server_sampler(endpoint(url_of(sim), "ollama"));
   Snapshot snap = take(*s);
   ASSERT_TRUE(snap.server) << joined(s->take_notes());
@@ -140,6 +142,41 @@ TEST_F(ServerSamplerTest, OllamaSimulatorBeforeAndAfterALoad) {
   ASSERT_TRUE(snap.server);
   EXPECT_EQ(snap.server->model_bytes, 19'800'000'000);  // the simulator's default weights_gb
   EXPECT_EQ(snap.server->vram_bytes, 19'800'000'000);
+  EXPECT_TRUE(s->take_notes().empty());
+}
+
+// The simulator as vLLM: its /metrics, in vLLM's names and labels, read while a stream holds
+// the one slot and another waits.
+TEST_F(ServerSamplerTest, VllmSimulatorDuringAStream) {
+  sim::SimOptions opts = sim::testing::fast_fixed(5, 10);
+  opts.persona = sim::Persona::vllm;
+  opts.slots = 1;
+  opts.ctx_size = 2048;
+  sim::testing::RunningSim sim(opts);
+  auto s = make_server_sampler(endpoint(url_of(sim), "vllm"));
+  Snapshot snap = take(*s);
+  ASSERT_TRUE(snap.server) << joined(s->take_notes());
+  EXPECT_EQ(snap.server->source, "vllm /metrics");
+  EXPECT_EQ(snap.server->requests_running, 0.0);
+  EXPECT_EQ(snap.server->kv_cache_usage, 0.0);
+
+  const std::string body = R"({"prompt":"hi","max_tokens":1000,"ignore_eos":true,"stream":true})";
+  sim::testing::Client first(sim.port());
+  first.send(sim::testing::post("/v1/completions", body));
+  const auto started =
+      first.read_response(5 * kNanosPerSecond, false, [](const sim::testing::Response&) { return false; });
+  ASSERT_EQ(started.status, 200);
+  sim::testing::Client second(sim.port());
+  second.send(sim::testing::post("/v1/completions", body));
+  snap = sample_until(*s, [](const ServerReading& r) { return r.requests_waiting == 1.0; });
+  ASSERT_TRUE(snap.server);
+  EXPECT_EQ(snap.server->requests_running, 1.0);
+  EXPECT_EQ(snap.server->requests_waiting, 1.0);
+  ASSERT_TRUE(snap.server->kv_cache_usage);
+  EXPECT_GT(*snap.server->kv_cache_usage, 0.0);  // the running stream's prompt and tokens so far
+  EXPECT_LT(*snap.server->kv_cache_usage, 1.0);
+  first.close();
+  second.close();
   EXPECT_TRUE(s->take_notes().empty());
 }
 

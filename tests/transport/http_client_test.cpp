@@ -122,7 +122,7 @@ TEST(HttpClientLoop, AnAbruptCloseMidStreamIsARecvError) {
 TEST(HttpClientLoop, ARefusedConnectionIsAConnectError) {
   int port = 0;
   {
-    ScriptedServer probe({});  // take a free port, then give it back
+    ScriptedServer probe(std::vector<hakari::testing::ScriptStep>{});  // take a free port, then give it back
     port = std::stoi(probe.url().substr(17));
     // Connect once so the scripted server's accept returns and it can shut down.
     HttpClientLoop loop;
@@ -174,20 +174,125 @@ TEST(HttpClientLoop, ObserverCanAbortAndCancelEndsATransferAtOnce) {
   }
 }
 
-TEST(HttpClientLoop, ARequestDroppedOnAReusedConnectionFailsInsteadOfBeingSilentlyRetried) {
-  // First request answered with keep-alive; the second is read, then the connection closes.
-  ScriptedServer server({{0, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"}, {0, "", true}});
+struct ResendCounter final : TransferObserver {
+  Recorder inner;
+  std::vector<Nanos> resends;
+  void on_status(long s, Nanos t) override { inner.on_status(s, t); }
+  void on_resend(Nanos t) override { resends.push_back(t); }
+  bool on_body(std::string_view bytes, Nanos t) override { return inner.on_body(bytes, t); }
+  void on_complete(const TransferResult& r, Nanos t) override { inner.on_complete(r, t); }
+};
+
+// What llama.cpp's server does: it answers with keep-alive, then closes the connection
+// after the response; the client's next request on it is read and never answered.
+TEST(HttpClientLoop, ARequestDroppedOnAReusedConnectionIsSentAgainOnceOnAFreshOne) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 2\r\n\r\nok";
+  ScriptedServer server(std::vector<std::vector<hakari::testing::ScriptStep>>{
+      {{0, ok}, {0, "", true}},  // answers the first request; reads the second, closes
+      {{0, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain"}},
+  });
+  HttpClientLoop loop;
+  ResendCounter first;
+  loop.start(post(server.url() + "/v1/chat/completions"), &first);
+  run_to_completion(loop);
+  ASSERT_EQ(first.inner.result.error, TransferError::none) << first.inner.result.detail;
+  EXPECT_TRUE(first.resends.empty());
+  ResendCounter second;
+  const Nanos sent = now_ns();
+  loop.start(post(server.url() + "/v1/chat/completions"), &second);
+  run_to_completion(loop);
+  EXPECT_EQ(second.inner.result.error, TransferError::none) << second.inner.result.detail;
+  EXPECT_EQ(second.inner.body(), "again");
+  ASSERT_EQ(second.resends.size(), 1u);
+  EXPECT_GE(second.resends[0], sent);
+  EXPECT_LE(second.resends[0], second.inner.status_t);
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+// Resent once only: a server that drops the fresh connection too fails the request.
+TEST(HttpClientLoop, ARequestDroppedTwiceFailsAfterOneResend) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ScriptedServer server(std::vector<std::vector<hakari::testing::ScriptStep>>{
+      {{0, ok}, {0, "", true}},
+      {},  // reads the resent request and closes without a byte
+      {{0, ok}},
+  });
   HttpClientLoop loop;
   Recorder first;
   loop.start(post(server.url() + "/v1/chat/completions"), &first);
   run_to_completion(loop);
-  ASSERT_EQ(first.result.error, TransferError::none) << first.result.detail;
-  Recorder second;
+  ResendCounter second;
   loop.start(post(server.url() + "/v1/chat/completions"), &second);
   run_to_completion(loop);
-  EXPECT_EQ(second.result.error, TransferError::recv) << second.result.detail;
-  EXPECT_EQ(second.result.detail, "the server closed the connection without a response (not retried)");
-  EXPECT_EQ(second.status, 0);
+  EXPECT_EQ(second.inner.result.error, TransferError::recv) << second.inner.result.detail;
+  EXPECT_EQ(second.inner.result.detail,
+            "the server closed the connection without a response, also on a fresh connection");
+  EXPECT_EQ(second.resends.size(), 1u);
+  EXPECT_EQ(server.accepted(), 2);
+}
+
+// A fresh connection that closes before any byte was read by the server, which may have
+// died on it: that is a failure, never sent again.
+TEST(HttpClientLoop, AFreshConnectionClosedWithoutAResponseIsNotResent) {
+  ScriptedServer server(std::vector<std::vector<hakari::testing::ScriptStep>>{{}, {}});
+  HttpClientLoop loop;
+  ResendCounter rec;
+  loop.start(post(server.url() + "/v1/chat/completions"), &rec);
+  run_to_completion(loop);
+  EXPECT_EQ(rec.inner.result.error, TransferError::recv) << rec.inner.result.detail;
+  EXPECT_TRUE(rec.resends.empty());
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+// Once any byte of the response arrived, the server has the request: never resent.
+TEST(HttpClientLoop, AConnectionClosedAfterTheHeadersIsNotResent) {
+  const std::string ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+  ScriptedServer server(std::vector<std::vector<hakari::testing::ScriptStep>>{
+      {{0, ok}, {0, sse_headers(), true}},
+      {{0, ok}},
+  });
+  HttpClientLoop loop;
+  Recorder first;
+  loop.start(post(server.url() + "/v1/chat/completions"), &first);
+  run_to_completion(loop);
+  ResendCounter second;
+  loop.start(post(server.url() + "/v1/chat/completions"), &second);
+  run_to_completion(loop);
+  EXPECT_EQ(second.inner.result.error, TransferError::recv) << second.inner.result.detail;
+  EXPECT_EQ(second.inner.status, 200);
+  EXPECT_TRUE(second.resends.empty());
+  EXPECT_EQ(server.accepted(), 1);
+}
+
+// A server that stalls right after its headers is caught by the idle limit, not left to
+// the total timeout.
+TEST(HttpClientLoop, IdleTimeoutStartsAtTheHeaders) {
+  ScriptedServer server({{0, sse_headers()}, {4000, http_chunk("data: late\n\n")}});
+  HttpClientLoop loop;
+  Recorder rec;
+  HttpRequest req = post(server.url() + "/v1/chat/completions");
+  req.idle_timeout = 500 * kNanosPerMilli;
+  req.total_timeout = 30 * kNanosPerSecond;
+  const Nanos start = now_ns();
+  loop.start(req, &rec);
+  run_to_completion(loop);
+  EXPECT_EQ(rec.result.error, TransferError::timeout) << rec.result.detail;
+  EXPECT_EQ(rec.status, 200);
+  EXPECT_LT(to_s(now_ns() - start), 2.0);
+}
+
+// libcurl reads a 0 ms limit as "none": a sub-millisecond limit must still be a limit.
+TEST(HttpClientLoop, ASubMillisecondTotalTimeoutIsStillALimit) {
+  ScriptedServer server({{1500, sse_headers()}});
+  HttpClientLoop loop;
+  Recorder rec;
+  HttpRequest req = post(server.url() + "/v1/chat/completions");
+  req.total_timeout = 300 * 1000;  // 0.3 ms
+  const Nanos start = now_ns();
+  loop.start(req, &rec);
+  run_to_completion(loop);
+  EXPECT_EQ(rec.result.error, TransferError::timeout) << rec.result.detail;
+  EXPECT_LT(to_s(now_ns() - start), 1.0);
 }
 
 TEST(HttpFetch, CollectsAWholeResponse) {

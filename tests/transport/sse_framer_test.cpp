@@ -37,6 +37,15 @@ TEST(SseFramer, SplitsEventsOnBlankLines) {
   EXPECT_EQ(events[1].data, "[DONE]");
 }
 
+// llama.cpp's server (b5601) reports a failure midway through a stream as an `error:`
+// line, not a standard field; it must reach the decoder rather than be ignored.
+TEST(SseFramer, LlamaCppsErrorLineIsAnEventOfTypeError) {
+  auto events = frame_whole("data: {\"a\":1}\n\nerror: {\"code\":500,\"message\":\"boom\"}\n\ndata: [DONE]\n\nid: 7\n\n");
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[1], (Event{"error", "{\"code\":500,\"message\":\"boom\"}"}));
+  EXPECT_EQ(events[2], (Event{"", "[DONE]"}));
+}
+
 TEST(SseFramer, JoinsMultiLineDataAndKeepsEventType) {
   auto events = frame_whole("event: message.delta\ndata: one\ndata: two\n\n");
   ASSERT_EQ(events.size(), 1u);

@@ -55,9 +55,35 @@ std::optional<std::string> normalize_base_url(const std::string& url, std::strin
   std::string u = url;
   while (u.size() > scheme && u.back() == '/') u.pop_back();
   if (u.size() >= scheme + 3 && u.compare(u.size() - 3, 3, "/v1") == 0) u.resize(u.size() - 3);
-  if (u.size() == scheme || u[scheme] == '/') {
+  // host[:port], after any user@; checked here so a mistyped port is a usage error,
+  // not an unreachable server.
+  std::string authority = u.substr(scheme, u.find_first_of("/?#", scheme) - scheme);
+  if (const auto at = authority.rfind('@'); at != std::string::npos) authority.erase(0, at + 1);
+  std::size_t host_end = 0;
+  if (!authority.empty() && authority[0] == '[') {
+    host_end = authority.find(']');
+    if (host_end == std::string::npos) {
+      error = "target '" + url + "' has an unclosed '[' in its host";
+      return std::nullopt;
+    }
+    ++host_end;
+  } else {
+    const std::size_t colon = authority.find(':');
+    host_end = colon == std::string::npos ? authority.size() : colon;
+  }
+  if (host_end == 0) {
     error = "target '" + url + "' has no host";
     return std::nullopt;
+  }
+  if (host_end < authority.size()) {
+    const std::string port = authority.substr(host_end + 1);
+    const bool digits = authority[host_end] == ':' && !port.empty() && port.size() <= 5 &&
+                        port.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535) {
+      error = "target '" + url + "' has port '" + authority.substr(host_end + (authority[host_end] == ':')) +
+              "'; a port is a number from 1 to 65535";
+      return std::nullopt;
+    }
   }
   return u;
 }
@@ -74,8 +100,10 @@ std::optional<ServerInfo> probe_server(const std::string& base_url, Nanos timeou
     return std::nullopt;
   }
   info.server_header = models.server;
+  // `hakari sim` names itself in the Server header whichever server it is being.
   info.simulated = models.server.find("hakari-sim") != std::string::npos;
   bool openai_models = false;
+  std::string owned_by;
   if (auto obj = p.object(models)) {
     dom::array data;
     if (!(*obj)["data"].get_array().get(data)) {
@@ -84,10 +112,24 @@ std::optional<ServerInfo> probe_server(const std::string& base_url, Nanos timeou
         std::string_view id;
         if (m["id"].get_string().get(id)) continue;
         info.models.emplace_back(id);
+        std::string_view owner;
+        if (owned_by.empty() && !m["owned_by"].get_string().get(owner)) owned_by = owner;
         int64_t size = 0;
         if (!m.at_pointer("/meta/size").get_int64().get(size) && size > 0) info.model_bytes[std::string(id)] = size;
       }
     }
+  }
+  auto vllm_version = [&] {
+    if (auto obj = p.object(p.get("/version"))) return string_field(*obj, "version");
+    return std::string();
+  };
+
+  // vLLM's ModelCards say who owns the model; it has no /props and no /api routes.
+  if (owned_by == "vllm") {
+    info.kind = "vllm";
+    info.version = vllm_version();
+    info.suggested_api = ApiKind::openai_chat;
+    return info;
   }
 
   // llama.cpp answers /props with its build and slot count.
@@ -127,18 +169,22 @@ std::optional<ServerInfo> probe_server(const std::string& base_url, Nanos timeou
       return info;
     }
   }
-  // vLLM answers /version.
-  if (auto obj = p.object(p.get("/version"))) {
-    std::string version = string_field(*obj, "version");
-    if (!version.empty()) {
-      info.kind = "vllm";
-      info.version = version;
+  // An older vLLM, or one behind a proxy that rewrites the model list, still answers /version.
+  if (std::string version = vllm_version(); !version.empty()) {
+    info.kind = "vllm";
+    info.version = version;
+    info.suggested_api = ApiKind::openai_chat;
+    return info;
+  }
+  // LM Studio lists its models natively under /api/v0 (it answers 200 to unknown routes,
+  // so the list itself is the evidence, not the status).
+  if (auto obj = p.object(p.get("/api/v0/models"))) {
+    dom::array data;
+    if (!(*obj)["data"].get_array().get(data)) {
+      info.kind = "lmstudio";
+      info.suggested_api = ApiKind::openai_chat;
       return info;
     }
-  }
-  if (p.get("/api/v0/models").ok()) {
-    info.kind = "lmstudio";
-    return info;
   }
   if (openai_models) {
     info.kind = "openai-compatible";

@@ -12,6 +12,11 @@ using transport::TransferError;
 namespace {
 
 constexpr std::size_t kMaxErrorBody = 64u << 10;
+// A stream that runs on far past the tokens asked for (a server ignoring max_tokens, or
+// repeating itself forever) is cut here rather than read until the total timeout: four
+// frames a token covers role, usage and keep-alive frames with room to spare.
+constexpr std::int64_t kFramesPerExpectedToken = 4;
+constexpr std::int64_t kFrameAllowance = 16;
 
 bool is_success(long status) { return status >= 200 && status < 300; }
 
@@ -32,6 +37,9 @@ void ResponseDecoder::begin(metrics::RequestRecord& record, std::size_t expected
   ndjson_.reset();
   error_body_.clear();
   frames_ = 0;
+  max_frames_ = expected_tokens > 0
+                    ? static_cast<std::int64_t>(expected_tokens) * kFramesPerExpectedToken + kFrameAllowance
+                    : 0;
   terminal_seen_ = false;
   failed_ = false;
   // One mark per token plus the role, finish and usage frames: no reallocation mid-stream.
@@ -42,6 +50,8 @@ void ResponseDecoder::on_status(long http_status, Nanos t) {
   rec_->http_status = static_cast<int>(http_status);
   if (rec_->first_byte == 0) rec_->first_byte = t;
 }
+
+void ResponseDecoder::on_resend(Nanos) { ++rec_->resends; }
 
 void ResponseDecoder::fail(ErrorClass error, std::string detail) {
   if (failed_) return;
@@ -60,7 +70,14 @@ bool ResponseDecoder::on_body(std::string_view bytes, Nanos t) {
   }
   transport::FrameStatus st{};
   if (framing(api_) == Framing::sse) {
-    st = sse_.feed(bytes, [&](const transport::SseEvent& ev) { on_frame(ev.data, t); });
+    st = sse_.feed(bytes, [&](const transport::SseEvent& ev) {
+      if (ev.event == "error") {
+        // llama.cpp's mid-stream failure: an `error:` line, possibly followed by [DONE].
+        fail(ErrorClass::stream_error, parser_.error_message(ev.data));
+      } else {
+        on_frame(ev.data, t);
+      }
+    });
   } else {
     st = ndjson_.feed(bytes, [&](std::string_view line) { on_frame(line, t); });
   }
@@ -74,6 +91,11 @@ void ResponseDecoder::on_frame(std::string_view data, Nanos t) {
   if (failed_ || terminal_seen_) return;  // nothing after the end marker or an error counts
   ++frames_;
   metrics::RequestRecord& rec = *rec_;
+  if (max_frames_ > 0 && frames_ > max_frames_) {
+    fail(ErrorClass::overrun, "the stream went on past " + std::to_string(max_frames_) + " frames (" +
+                                  std::to_string(rec.client_tokens) + " tokens) without ending; reading stopped");
+    return;
+  }
   if (!parser_.parse(api_, data, frame_, parse_error_)) {
     fail(ErrorClass::malformed_frame,
          "frame " + std::to_string(frames_) + ": " + parse_error_ + ": " + excerpt(data));

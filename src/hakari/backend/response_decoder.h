@@ -24,6 +24,8 @@ class ResponseDecoder {
   void begin(metrics::RequestRecord& record, std::size_t expected_tokens = 0);
 
   void on_status(long http_status, Nanos t);
+  // The request is being sent again on a fresh connection (see transport::TransferObserver).
+  void on_resend(Nanos t);
   // Returns false when the stream cannot be trusted any further (malformed frame, error
   // object, oversized frame): the transfer should be aborted.
   bool on_body(std::string_view bytes, Nanos t);
@@ -46,6 +48,7 @@ class ResponseDecoder {
   std::string parse_error_;
   std::string error_body_;  // body of a non-2xx response, for its message
   std::int64_t frames_ = 0;
+  std::int64_t max_frames_ = 0;  // beyond this the stream is an overrun; 0: no bound
   bool terminal_seen_ = false;
   bool failed_ = false;
 };

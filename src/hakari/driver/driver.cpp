@@ -12,6 +12,7 @@ struct Driver::Stream final : transport::TransferObserver {
   explicit Stream(Driver& d) : decoder(d.target_.api, d.parser_, d.workload_.keep_text) {}
 
   void on_status(long http_status, Nanos t) override { decoder.on_status(http_status, t); }
+  void on_resend(Nanos t) override { decoder.on_resend(t); }
   bool on_body(std::string_view bytes, Nanos t) override { return decoder.on_body(bytes, t); }
   void on_complete(const transport::TransferResult& result, Nanos t) override {
     decoder.on_complete(result, t);

@@ -36,6 +36,7 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
     if (r.done > 0) window_end = std::max(window_end, r.done);
     const RequestTimings t = derive_timings(r);
     if (t.queue_ms) queue.push_back(*t.queue_ms);
+    if (r.resends > 0) ++s.requests_resent;
     if (r.status == RequestStatus::cancelled) {
       ++s.requests_cancelled;
       continue;

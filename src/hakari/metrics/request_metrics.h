@@ -54,6 +54,9 @@ struct CellSummary {
   // (the server did not honour, or could not be asked for, an exact length).
   std::int64_t short_outputs = 0;
   std::map<std::string, std::int64_t> output_count_sources;
+  // Requests sent again on a fresh connection because the server had closed the one they
+  // went out on (see RequestRecord::resends), whatever their outcome.
+  std::int64_t requests_resent = 0;
 };
 
 // Summarises the records of one cell. `max_tokens` is what each request asked for.

@@ -28,7 +28,7 @@ constexpr std::array<std::pair<RequestStatus, std::string_view>, 3> kStatusNames
     {RequestStatus::cancelled, "cancelled"},
 }};
 
-constexpr std::array<std::pair<ErrorClass, std::string_view>, 12> kErrorNames{{
+constexpr std::array<std::pair<ErrorClass, std::string_view>, 13> kErrorNames{{
     {ErrorClass::none, "none"},
     {ErrorClass::connect, "connect"},
     {ErrorClass::timeout, "timeout"},
@@ -37,6 +37,7 @@ constexpr std::array<std::pair<ErrorClass, std::string_view>, 12> kErrorNames{{
     {ErrorClass::malformed_frame, "malformed_frame"},
     {ErrorClass::truncated, "truncated"},
     {ErrorClass::too_large, "too_large"},
+    {ErrorClass::overrun, "overrun"},
     {ErrorClass::send, "send"},
     {ErrorClass::recv, "recv"},
     {ErrorClass::cancelled, "cancelled"},

@@ -25,6 +25,7 @@ enum class ErrorClass {
   malformed_frame,  // a frame that is not the JSON the API promises
   truncated,        // the stream ended before its completion marker
   too_large,        // a frame beyond the size limit
+  overrun,          // the stream went on far past the tokens asked for; reading stopped
   send,             // the request could not be sent
   recv,             // the connection failed while receiving
   cancelled,        // stopped by the user (Ctrl-C) or the end of the run
@@ -77,6 +78,10 @@ struct RequestRecord {
   Nanos first_token = 0;  // first chunk carrying generated content; 0 if never
   Nanos last_token = 0;   // last chunk carrying generated content
   Nanos done = 0;         // the transfer ended (success or not)
+  // Times the request was sent again on a fresh connection because its connection closed
+  // before any byte of the response (the server never saw it). Times stay those of the
+  // first attempt: the reconnection is part of what the user waited for.
+  std::int64_t resends = 0;
 
   RequestStatus status = RequestStatus::ok;
   ErrorClass error = ErrorClass::none;

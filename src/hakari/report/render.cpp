@@ -2,21 +2,27 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
 #include <sstream>
+#include <utility>
 
 #include "hakari/report/summary.h"
 
 namespace hakari::report {
 namespace {
 
+// Every value that could not be measured reads the same, in every table.
+constexpr const char* kMissing = "—";
+
 std::string num(double v, int decimals = 1) {
-  if (!std::isfinite(v)) return "-";
+  if (!std::isfinite(v)) return kMissing;
   return fmt::format("{:.{}f}", v, decimals);
 }
 
 std::string with_ci(const metrics::Distribution& d, int decimals = 1) {
-  if (d.n == 0) return "-";
+  if (d.n == 0) return kMissing;
   if (d.n < 2 || !std::isfinite(d.ci95_high)) return num(d.mean, decimals);
   return fmt::format("{} ± {}", num(d.mean, decimals), num((d.ci95_high - d.ci95_low) / 2, decimals));
 }
@@ -32,28 +38,96 @@ std::string escape_md(const std::string& s) {
   return out;
 }
 
-}  // namespace
+std::string or_missing(const std::string& s) { return s.empty() ? kMissing : s; }
 
-namespace {
-
-// A run over several targets or workloads is a matrix: its rows need to say which point.
-bool is_matrix(const RunReport& report) {
+bool several_load_profiles(const RunReport& report) {
   for (const auto& cr : report.cells) {
-    const auto& first = report.cells.front().cell;
-    if (cr.cell.target != first.target || cr.cell.workload != first.workload || cr.cell.repetition != 0) return true;
+    if (cr.cell.load_profile != report.cells.front().cell.load_profile) return true;
   }
   return false;
 }
 
-// "qwen3-32b/chat" (with " r2" for a repetition), the row label of a matrix.
-std::string point_label(const store::CellInfo& c) {
+// A run over several targets, workloads, load profiles or repetitions is a matrix: its
+// rows need to say which point.
+bool is_matrix(const RunReport& report) {
+  for (const auto& cr : report.cells) {
+    const auto& first = report.cells.front().cell;
+    if (cr.cell.target != first.target || cr.cell.workload != first.workload ||
+        cr.cell.load_profile != first.load_profile || cr.cell.repetition != 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The workload as a matrix row names it: "chat", "chat · sweep" (several load profiles),
+// "chat (rep 2)".
+std::string workload_label(const RunReport& report, const store::CellInfo& c) {
+  std::string label = c.workload;
+  if (several_load_profiles(report)) label += " · " + c.load_profile;
+  if (c.repetition > 0) label += fmt::format(" (rep {})", c.repetition + 1);
+  return label;
+}
+
+// "qwen3-32b/chat" (with "/sweep" when load profiles differ, " r2" for a repetition).
+std::string point_label(const RunReport& report, const store::CellInfo& c) {
   std::string label = c.target + "/" + c.workload;
+  if (several_load_profiles(report)) label += "/" + c.load_profile;
   if (c.repetition > 0) label += fmt::format(" r{}", c.repetition + 1);
   return label;
 }
 
 std::string cell_label(const RunReport& report, const store::CellInfo& c) {
-  return is_matrix(report) ? fmt::format("{} c={}", point_label(c), c.concurrency) : fmt::format("c={}", c.concurrency);
+  return is_matrix(report) ? fmt::format("{} c={}", point_label(report, c), c.concurrency)
+                           : fmt::format("c={}", c.concurrency);
+}
+
+// The Markdown columns that say which point a row is, before "Concurrency".
+std::string md_point_header(const RunReport& report) { return is_matrix(report) ? "| Target | Workload " : ""; }
+std::string md_point_align(const RunReport& report) { return is_matrix(report) ? "|---|---" : ""; }
+std::string md_point_cells(const RunReport& report, const store::CellInfo& c) {
+  return is_matrix(report) ? fmt::format("| {} | {} ", escape_md(c.target), escape_md(workload_label(report, c))) : "";
+}
+
+// What a row says instead of numbers: {verdict, detail}; nullopt when it has numbers.
+std::optional<std::pair<std::string, std::string>> instead_of_numbers(const CellReport& cr) {
+  if (!cr.measured() && cr.cut_short()) {
+    // Nothing finished: no latency and no objective can be judged, so it is no failure.
+    if (cr.cell.status == "interrupted") return std::make_pair(std::string("interrupted"), std::string("not measured"));
+    return std::make_pair(std::string("not measured"), std::string("hakari stopped during this cell"));
+  }
+  if (cr.cell.status == "failed" && cr.summary.requests_ok == 0) {
+    return std::make_pair(std::string("failed"), cr.cell.note);
+  }
+  return std::nullopt;
+}
+
+// A measured cell that stopped before its planned requests.
+std::string cut_short_word(const CellReport& cr) {
+  if (!cr.cut_short()) return {};
+  return cr.cell.status == "interrupted" ? "interrupted" : "hakari stopped";
+}
+
+std::string upper(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "19.76 GB per step: catalog entry qwen3-32b:q4_k_m".
+std::string bytes_per_step(const CellReport& cr) {
+  const auto& t = *cr.telemetry;
+  return fmt::format("{:.2f} GB per step: {}", t.bytes_per_token.value_or(0) / 1e9, cr.model_bytes_source);
+}
+
+// The targets of the run, in order of first appearance.
+std::vector<const store::CellInfo*> distinct_targets(const RunReport& report) {
+  std::vector<const store::CellInfo*> out;
+  for (const auto& cr : report.cells) {
+    if (std::none_of(out.begin(), out.end(), [&](const store::CellInfo* c) { return c->target == cr.cell.target; })) {
+      out.push_back(&cr.cell);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -68,47 +142,66 @@ std::string render_terminal_table(const RunReport& report) {
     out += fmt::format("hakari run {} · suite {} · {} cells{}\n", r.id, r.suite_name, report.cells.size(),
                        r.simulated ? " · SIMULATED" : "");
   }
+  if (const std::string incomplete = incomplete_run_warning(r); !incomplete.empty()) {
+    out += "INCOMPLETE RUN: " + incomplete + "\n";
+  }
   const bool matrix = is_matrix(report);
-  std::size_t width = 0;
-  for (const auto& cr : report.cells) width = std::max(width, point_label(cr.cell).size());
-  const std::string point_header = matrix ? fmt::format("{:<{}} ", "target/workload", width) : "";
-  out += point_header + fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}{}\n",
-                                    "conc", "ok", "fail", "TTFT p50", "p99", "ITL p50", "p99", "TPOT p50", "E2E p50",
-                                    "out tok/s", "req/s", r.slos.empty() ? "" : " │ SLO");
+  const std::string point_title = "target/workload";
+  std::size_t width = point_title.size();
+  for (const auto& cr : report.cells) width = std::max(width, point_label(report, cr.cell).size());
+  const std::string point_header = matrix ? fmt::format("{:<{}} ", point_title, width) : "";
+  out += point_header +
+         fmt::format("{:>5} {:>5} {:>5} {:>6} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}{}\n", "conc", "ok",
+                     "fail", "cancel", "TTFT p50", "p99", "ITL p50", "p99", "TPOT p50", "E2E p50", "out tok/s", "req/s",
+                     r.slos.empty() ? "" : " │ SLO");
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    std::string row = matrix ? fmt::format("{:<{}} ", point_label(cr.cell), width) : "";
-    if (cr.cell.status == "failed" && s.requests_ok == 0) {
-      row += fmt::format("{:>5} {:>5} {:>5} │ FAILED: {}\n", cr.cell.concurrency, 0,
-                         s.requests_failed + s.requests_cancelled, cr.cell.note);
-      out += row;
+    std::string row = matrix ? fmt::format("{:<{}} ", point_label(report, cr.cell), width) : "";
+    row += fmt::format("{:>5} {:>5} {:>5} {:>6} │ ", cr.cell.concurrency, s.requests_ok, s.requests_failed,
+                       s.requests_cancelled);
+    if (auto instead = instead_of_numbers(cr)) {
+      out += row + upper(instead->first) + (instead->second.empty() ? "" : ": " + instead->second) + "\n";
       continue;
     }
-    row += fmt::format("{:>5} {:>5} {:>5} │ {:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}", cr.cell.concurrency,
-                       s.requests_ok, s.requests_failed + s.requests_cancelled, num(s.ttft_ms.p50), num(s.ttft_ms.p99),
-                       num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50),
-                       num(s.output_tokens_per_s), num(s.request_rate, 2));
+    row += fmt::format("{:>8} {:>8} │ {:>7} {:>7} │ {:>8} │ {:>8} │ {:>10} {:>7}", num(s.ttft_ms.p50),
+                       num(s.ttft_ms.p99), num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2),
+                       num(s.e2e_ms.p50), num(s.output_tokens_per_s), num(s.request_rate, 2));
     if (!cr.slos.empty()) row += cr.slo_pass() ? " │ pass" : " │ FAIL";
+    if (cr.cut_short()) row += " · " + cut_short_word(cr);
     out += row + "\n";
   }
   out += "latencies in ms; TTFT/ITL/TPOT/E2E as defined in docs/metrics.md\n";
   for (const auto& cr : report.cells) {
-    if (!cr.telemetry) continue;
+    if (!cr.telemetry || !cr.measured()) continue;
     const auto& t = *cr.telemetry;
-    std::string line = fmt::format("{}: CPU {} mean", cell_label(report, cr.cell), num(t.cpu_percent.mean.value_or(NAN), 0) + " %");
+    std::string line = cell_label(report, cr.cell) + ": ";
+    line += t.cpu_percent.mean ? fmt::format("CPU {:.0f} % mean", *t.cpu_percent.mean) : "CPU not measured";
     if (!t.gpus.empty() && t.gpus.front().busy_percent.mean) line += fmt::format(", GPU {:.0f} % busy", *t.gpus.front().busy_percent.mean);
     if (t.average_power_w) line += fmt::format(", {:.1f} W", *t.average_power_w);
     if (t.joules_per_output_token) line += fmt::format(", {:.3f} J/token", *t.joules_per_output_token);
-    if (t.percent_of_hardware_bandwidth) line += fmt::format(", {:.0f} % of memory bandwidth", *t.percent_of_hardware_bandwidth);
+    if (cr.bandwidth == BandwidthStatus::measured) {
+      line += t.percent_of_hardware_bandwidth
+                  ? fmt::format(", {:.0f} % of memory bandwidth", *t.percent_of_hardware_bandwidth)
+                  : fmt::format(", {:.0f} GB/s memory bandwidth", *t.effective_bandwidth_gbs);
+      line += " (" + bytes_per_step(cr) + ")";
+    } else if (cr.bandwidth == BandwidthStatus::implausible) {
+      line += ", memory bandwidth IMPLAUSIBLE: " + cr.bandwidth_note;
+    }
     if (t.throttled && *t.throttled) line += ", THROTTLED";
     out += line + "\n";
   }
   for (const auto& cr : report.cells) {
+    const auto instead = instead_of_numbers(cr);
+    const bool note_in_row = instead && instead->second == cr.cell.note;
+    // Both are said: a server that died also fails the requests in flight.
+    if (!cr.cell.note.empty() && !note_in_row) out += fmt::format("{}: {}\n", cell_label(report, cr.cell), cr.cell.note);
+    if (cr.cell.server_output_tokens && !cr.tokens_match()) {
+      out += fmt::format("{}: TOKEN COUNTS DISAGREE: the server counted {}, hakari {} (warm-up included)\n",
+                         cell_label(report, cr.cell), *cr.cell.server_output_tokens, cr.client_output_tokens_all);
+    }
     if (!cr.summary.first_error.empty()) {
       out += fmt::format("{}: {} failed, e.g. {}\n", cell_label(report, cr.cell), cr.summary.requests_failed,
                          cr.summary.first_error);
-    } else if (cr.cell.status == "failed" && !cr.cell.note.empty() && cr.summary.requests_ok > 0) {
-      out += fmt::format("{}: {}\n", cell_label(report, cr.cell), cr.cell.note);
     }
   }
   return out;
@@ -116,87 +209,117 @@ std::string render_terminal_table(const RunReport& report) {
 
 std::string render_summary_markdown(const RunReport& report) {
   const auto& r = report.run;
+  const bool matrix = is_matrix(report);
+  const auto targets = distinct_targets(report);
   std::string md;
-  md += fmt::format("# hakari run {} — {}\n\n", r.id, escape_md(r.target_url));
+  md += fmt::format("# hakari run {} — {}\n\n", r.id,
+                    r.suite_name.empty() ? escape_md(or_missing(r.target_url)) : "suite " + escape_md(r.suite_name));
+  if (const std::string incomplete = incomplete_run_warning(r); !incomplete.empty()) {
+    md += "> **Incomplete run:** " + escape_md(incomplete) + "\n\n";
+  }
   if (r.simulated) {
     md += "> **Simulated.** These numbers were measured against `hakari sim`, a simulator that speaks the "
           "servers' protocols with a timing model. They describe hakari and the model, not a real deployment.\n\n";
   }
   md += "| | |\n|---|---|\n";
-  md += fmt::format("| Target | {} (API `{}`) |\n", escape_md(r.target_url), r.api);
-  md += fmt::format("| Server | {} {} |\n", escape_md(r.server_kind), escape_md(r.server_version));
-  md += fmt::format("| Model | {} |\n", escape_md(r.server_model.empty() ? "(server default)" : r.server_model));
-  md += fmt::format("| Run | {} → {} ({}) |\n", r.started_at, r.finished_at, r.status);
+  if (!r.suite_name.empty()) md += fmt::format("| Suite | {} ({}) |\n", escape_md(r.suite_name), escape_md(r.suite_path));
+  if (targets.size() > 1) {
+    std::string names;
+    for (const auto* c : targets) names += (names.empty() ? "" : ", ") + escape_md(c->target);
+    md += fmt::format("| Targets | {}: {} (see Targets below) |\n", targets.size(), names);
+  } else {
+    // One target: the run's facts where it has them (a --target run), else its cells'.
+    const store::CellInfo none{};
+    const store::CellInfo& c = targets.empty() ? none : *targets.front();
+    auto pick = [](const std::string& run_value, const std::string& cell_value) {
+      return run_value.empty() ? cell_value : run_value;
+    };
+    const std::string api = pick(r.api, c.api);
+    md += fmt::format("| Target | {}{} |\n", escape_md(or_missing(pick(r.target_url, c.server_url))),
+                      api.empty() ? "" : fmt::format(" (API `{}`)", api));
+    const std::string server = pick(r.server_kind, c.server_kind) + " " + pick(r.server_version, c.server_version);
+    md += fmt::format("| Server | {} |\n", escape_md(server == " " ? kMissing : server));
+    const std::string model = pick(r.server_model, c.model);
+    md += fmt::format("| Model | {} |\n", escape_md(model.empty() ? "(server default)" : model));
+  }
+  md += fmt::format("| Run | {} → {} ({}) |\n", or_missing(r.started_at), or_missing(r.finished_at), r.status);
   md += fmt::format("| hakari | {} ({}, {}{}) |\n", r.hakari_version, r.git_commit, r.build_type,
                     r.sanitize.empty() ? "" : ", sanitize=" + r.sanitize);
   md += fmt::format("| Client host | {} · {} CPUs · {} · {} · governor {} |\n", escape_md(r.host_cpu), r.host_cpus,
-                    gib(r.host_memory_bytes), escape_md(r.host_kernel), r.cpu_governor.empty() ? "n/a" : r.cpu_governor);
+                    gib(r.host_memory_bytes), escape_md(r.host_kernel), r.cpu_governor.empty() ? kMissing : r.cpu_governor);
   md += fmt::format("| Command | `{}` |\n\n", r.command_line);
 
-  const bool matrix = is_matrix(report);
   if (matrix) {
     md += "## Targets\n\n| Target | Tool | Model | Quant | Server | Ready after | Memory after load |\n";
     md += "|---|---|---|---|---|---:|---:|\n";
-    std::vector<std::string> seen;
-    for (const auto& cr : report.cells) {
-      const auto& c = cr.cell;
-      if (std::find(seen.begin(), seen.end(), c.target) != seen.end()) continue;
-      seen.push_back(c.target);
-      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", escape_md(c.target), escape_md(c.tool),
-                        escape_md(c.model), escape_md(c.quant), escape_md(c.server_kind + " " + c.server_version),
-                        c.cold_load_ms > 0 ? fmt::format("{:.1f} s", c.cold_load_ms / 1000) : "-",
-                        c.memory_after_load_bytes > 0 ? gib(c.memory_after_load_bytes) : "-");
+    for (const auto* c : targets) {
+      md += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", escape_md(c->target), escape_md(or_missing(c->tool)),
+                        escape_md(or_missing(c->model)), escape_md(or_missing(c->quant)),
+                        escape_md(or_missing(c->server_kind + (c->server_version.empty() ? "" : " " + c->server_version))),
+                        c->cold_load_ms > 0 ? fmt::format("{:.1f} s", c->cold_load_ms / 1000) : kMissing,
+                        c->memory_after_load_bytes > 0 ? gib(c->memory_after_load_bytes) : kMissing);
     }
     md += "\n";
   }
   md += "## Results\n\n";
-  md += std::string(matrix ? "| Target | Workload | " : "| ") +
-        "Concurrency | OK | Failed | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT p50 | E2E p50 | Output tok/s | Requests/s |" +
+  md += md_point_header(report) +
+        "| Concurrency | OK | Failed | Cancelled | TTFT p50 | TTFT p99 | ITL p50 | ITL p99 | TPOT p50 | E2E p50 | "
+        "Output tok/s | Requests/s |" +
         (r.slos.empty() ? "" : " SLO |") + "\n";
-  md += std::string(matrix ? "|---|---|" : "|") + "---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" +
+  md += md_point_align(report) + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" +
         (r.slos.empty() ? "" : "---|") + "\n";
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    if (matrix) {
-      md += fmt::format("| {} | {} ", escape_md(cr.cell.target),
-                        escape_md(cr.cell.workload + (cr.cell.repetition > 0 ? fmt::format(" (rep {})", cr.cell.repetition + 1) : "")));
-    }
-    if (cr.cell.status == "failed" && s.requests_ok == 0) {
-      md += fmt::format("| {} | 0 | {} | **failed**: {} |||||||{}\n", cr.cell.concurrency,
-                        s.requests_failed + s.requests_cancelled, escape_md(cr.cell.note), r.slos.empty() ? "" : "|");
+    md += md_point_cells(report, cr.cell);
+    const std::string cut_short = cut_short_word(cr);
+    md += fmt::format("| {}{} | {} | {} | {} |", cr.cell.concurrency, cut_short.empty() ? "" : " (" + cut_short + ")",
+                      s.requests_ok, s.requests_failed, s.requests_cancelled);
+    if (auto instead = instead_of_numbers(cr)) {
+      // The verdict fills the first latency column; the other seven (and the SLO's) stay empty.
+      md += fmt::format(" **{}**{} ||||||||{}\n", instead->first,
+                        instead->second.empty() ? "" : ": " + escape_md(instead->second), r.slos.empty() ? "" : "|");
       continue;
     }
-    md += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |", cr.cell.concurrency, s.requests_ok,
-                      s.requests_failed + s.requests_cancelled, num(s.ttft_ms.p50), num(s.ttft_ms.p99),
+    md += fmt::format(" {} | {} | {} | {} | {} | {} | {} | {} |", num(s.ttft_ms.p50), num(s.ttft_ms.p99),
                       num(s.itl_ms.p50, 2), num(s.itl_ms.p99, 2), num(s.tpot_ms.p50, 2), num(s.e2e_ms.p50),
                       num(s.output_tokens_per_s), num(s.request_rate, 2));
     if (!r.slos.empty()) {
       std::string verdict = cr.slo_pass() ? "pass" : "**fail**";
       for (const auto& c : cr.slos) {
-        if (!c.pass) verdict += fmt::format(" {} {} > {}", c.objective, c.measured ? num(*c.measured, 2) : "n/a", c.limit);
+        if (!c.pass) verdict += fmt::format(" {} {} > {}", c.objective, c.measured ? num(*c.measured, 2) : kMissing, c.limit);
       }
       md += " " + verdict + " |";
     }
     md += "\n";
   }
-  md += "\nLatencies in milliseconds. Output tok/s is all successful output tokens over the cell's wall time.\n\n";
+  md += "\nLatencies in milliseconds. Output tok/s is all successful output tokens over the cell's wall time. "
+        "— marks what was not measured.\n";
+  bool any_note = false;
+  for (const auto& cr : report.cells) {
+    const auto instead = instead_of_numbers(cr);
+    if (cr.cell.note.empty() || (instead && instead->second == cr.cell.note)) continue;
+    if (!any_note) md += "\n### Cell notes\n\n";
+    any_note = true;
+    md += fmt::format("- {}: {}\n", escape_md(cell_label(report, cr.cell)), escape_md(cr.cell.note));
+  }
 
-  md += "### Means with 95 % confidence intervals\n\n";
-  md += "| Concurrency | n | TTFT | ITL | TPOT | E2E |\n|---:|---:|---:|---:|---:|---:|\n";
+  md += "\n### Means with 95 % confidence intervals\n\n";
+  md += md_point_header(report) + "| Concurrency | n | TTFT | ITL | TPOT | E2E |\n" + md_point_align(report) +
+        "|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency, s.requests_ok, with_ci(s.ttft_ms),
-                      with_ci(s.itl_ms, 2), with_ci(s.tpot_ms, 2), with_ci(s.e2e_ms));
+    md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
+                                                        s.requests_ok, with_ci(s.ttft_ms), with_ci(s.itl_ms, 2),
+                                                        with_ci(s.tpot_ms, 2), with_ci(s.e2e_ms));
   }
 
   md += "\n## How the numbers were measured\n\n";
   for (const auto& cr : report.cells) {
     const auto& c = cr.cell;
     const auto& s = cr.summary;
-    md += fmt::format("- Concurrency {}: {} requests (+{} warm-up), prompt ≈{} tokens (server counted {}), "
-                      "max {} output tokens",
-                      c.concurrency, c.requests_planned, c.warmup_requests, c.prompt_tokens, num(s.prompt_tokens.mean, 0),
-                      c.max_tokens);
+    md += fmt::format("- {}: {} requests (+{} warm-up), prompt ≈{} tokens (server counted {}), max {} output tokens",
+                      matrix ? escape_md(cell_label(report, c)) : fmt::format("Concurrency {}", c.concurrency),
+                      c.requests_planned, c.warmup_requests, c.prompt_tokens, num(s.prompt_tokens.mean, 0), c.max_tokens);
     if (c.length_forcing.empty()) {
       md += "; this API cannot force the output length, so answers may be shorter";
     } else {
@@ -206,52 +329,92 @@ std::string render_summary_markdown(const RunReport& report) {
     std::string sources;
     for (const auto& [k, v] : s.output_count_sources) sources += fmt::format("{}{} ×{}", sources.empty() ? "" : ", ", k, v);
     if (!sources.empty()) md += fmt::format("; output tokens counted by {}", sources);
+    if (c.server_output_tokens) {
+      md += cr.tokens_match()
+                ? fmt::format("; the server's own counter agrees ({} tokens, warm-up included)", *c.server_output_tokens)
+                : fmt::format("; **the server's own counter says {} tokens, hakari counted {}** (warm-up included)",
+                              *c.server_output_tokens, cr.client_output_tokens_all);
+    }
+    if (s.requests_resent > 0) {
+      md += fmt::format("; {} sent again on a fresh connection after the server closed a kept-alive one",
+                        s.requests_resent);
+    }
     md += ".\n";
   }
-  bool any_telemetry = false;
-  for (const auto& cr : report.cells) any_telemetry = any_telemetry || cr.telemetry.has_value();
-  if (any_telemetry) {
+  const auto with_telemetry = std::find_if(report.cells.begin(), report.cells.end(),
+                                           [](const CellReport& c) { return c.telemetry.has_value(); });
+  if (with_telemetry != report.cells.end()) {
     md += "\n## Resources during the measured window\n\n";
-    md += "| Concurrency | Client-host CPU mean / peak | Memory peak | GPU busy mean | GPU memory peak | Power mean | "
+    md += md_point_header(report) +
+          "| Concurrency | Client-host CPU mean / peak | Memory peak | GPU busy mean | GPU memory peak | Power mean | "
           "Energy per token | Tokens per joule | Memory bandwidth used | Throttled |\n";
-    md += "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+    md += md_point_align(report) + "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
     for (const auto& cr : report.cells) {
       if (!cr.telemetry) continue;
       const auto& t = *cr.telemetry;
-      auto pct = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f} %", *v) : std::string("-"); };
-      auto gbytes = [](const std::optional<double>& v) { return v ? fmt::format("{:.1f} GiB", *v / (1u << 30)) : std::string("-"); };
-      std::string gpu_busy = "-";
-      std::string gpu_mem = "-";
+      auto pct = [](const std::optional<double>& v) { return v ? fmt::format("{:.0f} %", *v) : std::string(kMissing); };
+      auto gbytes = [](const std::optional<double>& v) {
+        return v ? fmt::format("{:.1f} GiB", *v / (1u << 30)) : std::string(kMissing);
+      };
+      std::string gpu_busy = kMissing;
+      std::string gpu_mem = kMissing;
       if (!t.gpus.empty()) {
         const auto& g = t.gpus.front();
         gpu_busy = pct(g.busy_percent.mean);
         // On an APU the model lives in GTT; VRAM is only the carve-out.
         gpu_mem = g.unified_memory ? gbytes(g.gtt_used_bytes.peak) + " GTT" : gbytes(g.memory_used_bytes.peak);
       }
-      std::string bandwidth = "-";
-      if (t.effective_bandwidth_gbs) {
+      std::string bandwidth = kMissing;
+      if (cr.bandwidth == BandwidthStatus::measured) {
         bandwidth = fmt::format("{:.0f} GB/s", *t.effective_bandwidth_gbs);
         if (t.percent_of_hardware_bandwidth) {
           bandwidth += fmt::format(" ({:.0f} % of {:.0f})", *t.percent_of_hardware_bandwidth, *t.hardware_bandwidth_gbs);
         }
+      } else if (cr.bandwidth == BandwidthStatus::implausible) {
+        bandwidth = "**implausible** (see below)";
       }
-      md += fmt::format("| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
+      md += md_point_cells(report, cr.cell) +
+            fmt::format("| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
                         pct(t.cpu_percent.mean), pct(t.cpu_percent.peak), gbytes(t.memory_used_bytes.peak), gpu_busy,
-                        gpu_mem, t.average_power_w ? fmt::format("{:.1f} W", *t.average_power_w) : "-",
-                        t.joules_per_output_token ? fmt::format("{:.3f} J", *t.joules_per_output_token) : "-",
-                        t.output_tokens_per_joule ? fmt::format("{:.2f}", *t.output_tokens_per_joule) : "-", bandwidth,
-                        t.throttled ? (*t.throttled ? "**yes**" : "no") : "unknown");
+                        gpu_mem, t.average_power_w ? fmt::format("{:.1f} W", *t.average_power_w) : kMissing,
+                        t.joules_per_output_token ? fmt::format("{:.3f} J", *t.joules_per_output_token) : kMissing,
+                        t.output_tokens_per_joule ? fmt::format("{:.2f}", *t.output_tokens_per_joule) : kMissing,
+                        bandwidth, t.throttled ? (*t.throttled ? "**yes**" : "no") : "unknown");
     }
-    const auto& first = *std::find_if(report.cells.begin(), report.cells.end(), [](const CellReport& c) {
-                           return c.telemetry.has_value();
-                         })->telemetry;
-    md += fmt::format("\nSampled every {} ms on the request clock. Energy: {}.", r.telemetry_interval_ms,
+    const auto& first = *with_telemetry->telemetry;
+    md += fmt::format("\nSampled every {} ms on the request clock. Energy: {}.\n", r.telemetry_interval_ms,
                       first.energy_basis.empty() ? "not measurable on this machine" : escape_md(first.energy_basis));
-    if (r.model_bytes > 0) {
-      md += fmt::format(" Memory bandwidth used = {:.2f} GB per decode step ({}) ÷ median TPOT.", r.model_bytes / 1e9,
-                        escape_md(r.model_bytes_source));
+    // Where each target's bytes per decode step came from, once per target.
+    std::vector<std::string> sources;
+    std::vector<std::pair<std::string, std::string>> withheld;  // note, targets
+    for (const auto& cr : report.cells) {
+      if (!cr.telemetry) continue;
+      if (!cr.model_bytes_source.empty()) {
+        const std::string line = (targets.size() > 1 ? escape_md(cr.cell.target) + ": " : "") + escape_md(bytes_per_step(cr));
+        if (std::find(sources.begin(), sources.end(), line) == sources.end()) sources.push_back(line);
+      } else if (!cr.bandwidth_note.empty()) {
+        auto it = std::find_if(withheld.begin(), withheld.end(), [&](const auto& w) { return w.first == cr.bandwidth_note; });
+        if (it == withheld.end()) it = withheld.insert(withheld.end(), std::make_pair(cr.bandwidth_note, std::string()));
+        if (it->second.find(cr.cell.target) == std::string::npos) {
+          it->second += (it->second.empty() ? "" : ", ") + cr.cell.target;
+        }
+      }
     }
-    md += "\n";
+    if (!sources.empty()) {
+      md += "\nMemory bandwidth used = bytes a decode step reads ÷ median TPOT, with bytes per step from:\n\n";
+      for (const auto& s : sources) md += "- " + s + "\n";
+    }
+    bool any_implausible = false;
+    for (const auto& cr : report.cells) {
+      if (cr.bandwidth != BandwidthStatus::implausible) continue;
+      if (!any_implausible) md += "\nMemory bandwidth not shown as a measurement, because it exceeds the hardware's:\n\n";
+      any_implausible = true;
+      md += fmt::format("- {}: {}\n", escape_md(cell_label(report, cr.cell)), escape_md(cr.bandwidth_note));
+    }
+    for (const auto& [note, names] : withheld) {
+      md += fmt::format("\nMemory bandwidth not measured{}: {}.\n", targets.size() > 1 ? " for " + escape_md(names) : "",
+                        escape_md(note));
+    }
     if (!report.telemetry_notes.empty()) {
       md += "\nNot measured here:\n\n";
       for (const auto& n : report.telemetry_notes) md += "- " + escape_md(n.source + ": " + n.message) + "\n";
@@ -261,22 +424,25 @@ std::string render_summary_markdown(const RunReport& report) {
   bool any_errors = false;
   for (const auto& cr : report.cells) any_errors = any_errors || !cr.summary.errors.empty();
   if (any_errors) {
-    md += "\n## Failed requests\n\n| Concurrency | Reason | Count |\n|---:|---|---:|\n";
+    md += "\n## Failed requests\n\n" + md_point_header(report) + "| Concurrency | Reason | Count |\n" +
+          md_point_align(report) + "|---:|---|---:|\n";
     for (const auto& cr : report.cells) {
-      for (const auto& [k, v] : cr.summary.errors) md += fmt::format("| {} | {} | {} |\n", cr.cell.concurrency, k, v);
+      for (const auto& [k, v] : cr.summary.errors) {
+        md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} |\n", cr.cell.concurrency, k, v);
+      }
     }
     for (const auto& cr : report.cells) {
       if (!cr.summary.first_error.empty()) {
-        md += fmt::format("\nExample at concurrency {}: {}\n", cr.cell.concurrency, escape_md(cr.summary.first_error));
+        md += fmt::format("\nExample at {}: {}\n", escape_md(cell_label(report, cr.cell)), escape_md(cr.summary.first_error));
       }
     }
   }
   std::istringstream warnings(r.noise_warnings);
-  std::string first_warning;
+  bool any_warning = false;
   for (std::string l; std::getline(warnings, l);) {
     if (l.empty()) continue;
-    if (first_warning.empty()) md += "\n## Conditions that may add noise\n\n";
-    first_warning = l;
+    if (!any_warning) md += "\n## Conditions that may add noise\n\n";
+    any_warning = true;
     md += "- " + escape_md(l) + "\n";
   }
   md += "\n## Definitions\n\n"

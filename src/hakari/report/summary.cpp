@@ -1,7 +1,10 @@
 #include "hakari/report/summary.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
+#include <set>
 #include <sstream>
 
 #include "hakari/core/build_info.h"
@@ -22,7 +25,80 @@ std::vector<telemetry::SeriesData> load_series(store::ResultsStore& store, std::
   return out;
 }
 
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Percentages print as whole numbers: a reading that prints as 100 % is the hardware's
+// bandwidth within timing noise; one that would print above it is no decode step's.
+constexpr double kImplausibleFromPercent = 100.5;
+
+// Decides what the cell's bandwidth figures may be taken for, after they are computed.
+void judge_bandwidth(CellReport& cr, std::int64_t model_bytes, const std::string& source, bool simulated_server) {
+  const auto& t = *cr.telemetry;
+  const double gb = static_cast<double>(model_bytes) / 1e9;
+  if (model_bytes <= 0) {
+    cr.bandwidth_note = "bytes per decode step unknown (give --model-bytes, or model_bytes in the suite)";
+    return;
+  }
+  if (!is_real_model_bytes_source(source, simulated_server)) {
+    if (source.empty()) {
+      cr.bandwidth_note = fmt::format("the {:.2f} GB per decode step on record has no source: a default, not the model's", gb);
+    } else if (simulated_server) {
+      cr.bandwidth_note = fmt::format("the {:.2f} GB per decode step came from the {}: the simulator's configuration, "
+                                      "not a model's (give --model-bytes, or a catalog model)", gb, source);
+    } else {
+      cr.bandwidth_note = fmt::format("the {:.2f} GB per decode step came from '{}', not from a model (give --model-bytes)",
+                                      gb, source);
+    }
+    return;
+  }
+  cr.model_bytes_source = source;
+  if (!t.effective_bandwidth_gbs) {
+    cr.bandwidth_note = "no median TPOT to divide by";
+    return;
+  }
+  if (t.percent_of_hardware_bandwidth && *t.percent_of_hardware_bandwidth >= kImplausibleFromPercent) {
+    // A decode step cannot read faster than the memory delivers: the bytes are more than a step reads.
+    cr.bandwidth = BandwidthStatus::implausible;
+    cr.bandwidth_note = fmt::format(
+        "{:.0f} GB/s would be {:.0f} % of {}'s {:.0f} GB/s; a decode step cannot read faster than the memory "
+        "delivers, so the {:.2f} GB per step ({}) is more than a step reads (a mixture of experts reads only its "
+        "active experts)",
+        *t.effective_bandwidth_gbs, *t.percent_of_hardware_bandwidth, t.hardware, *t.hardware_bandwidth_gbs, gb, source);
+    return;
+  }
+  cr.bandwidth = BandwidthStatus::measured;
+}
+
 }  // namespace
+
+bool is_real_model_bytes_source(const std::string& source, bool simulated_server) {
+  if (source == "--model-bytes" || source == "suite model_bytes") return true;
+  if (starts_with(source, "GGUF header of ") || starts_with(source, "catalog entry ")) return true;
+  // "llama.cpp reported model size"; older databases: "llama.cpp /v1/models meta.size".
+  const bool server_reported = ends_with(source, " reported model size") || ends_with(source, "meta.size");
+  return server_reported && !simulated_server;
+}
+
+std::string incomplete_run_warning(const store::RunInfo& run) {
+  const std::string resume =
+      run.suite_path.empty() ? "" : fmt::format("; continue it with: hakari run {} --resume", run.suite_path);
+  if (run.status == "interrupted") {
+    return "interrupted (Ctrl-C) before it finished. Cells not reached are missing, and the last "
+           "one measured may stop short" + resume + ".";
+  }
+  if (run.status == "running") {
+    return "its status is still 'running', so hakari was killed (or is still measuring). Cells not "
+           "reached are missing, and the last one may stop short" + resume + ".";
+  }
+  if (run.status != "complete" && run.status != "failed") {
+    return "its status is '" + run.status + "', not one of a finished run. Cells not reached are missing" + resume + ".";
+  }
+  return {};
+}
 
 std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& s) {
   std::vector<SloCheck> out;
@@ -57,12 +133,21 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   auto run = store.run(run_id);
   if (!run) throw store::StoreError("no run " + std::to_string(run_id) + " in " + store.path());
   report.run = *run;
-  report.telemetry_notes = store.notes(run_id);
+  // Each target's telemetry session says the same about the host: once is enough.
+  std::set<std::pair<std::string, std::string>> seen_notes;
+  for (auto& note : store.notes(run_id)) {
+    if (seen_notes.emplace(note.source, note.message).second) report.telemetry_notes.push_back(std::move(note));
+  }
   const catalog::HardwareProfile* hardware = catalog::find_hardware(run->hardware);
   for (auto& cell : store.cells(run_id)) {
     if (cell.status == "superseded") continue;  // an attempt a --resume measured again
     CellReport cr;
-    cr.summary = metrics::summarize_cell(store.requests(cell.id), cell.max_tokens);
+    const std::vector<metrics::RequestRecord> records = store.requests(cell.id);
+    cr.summary = metrics::summarize_cell(records, cell.max_tokens);
+    if (cell.server_output_tokens) {
+      for (const auto& r : records) cr.client_output_tokens_all += r.output_tokens;
+      for (const auto& r : store.requests(cell.id, store::RequestTable::warmup)) cr.client_output_tokens_all += r.output_tokens;
+    }
     cr.slos = check_slos(run->slos, cr.summary);
     if (run->telemetry_interval_ms > 0 && cr.summary.window_end > cr.summary.window_start) {
       telemetry::CellFacts facts;
@@ -70,13 +155,16 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
       facts.end = cr.summary.window_end;
       facts.output_tokens = cr.summary.total_output_tokens;
       if (cr.summary.tpot_ms.n > 0) facts.tpot_p50_ms = cr.summary.tpot_ms.p50;
-      if (cell.model_bytes > 0) {
-        facts.model_bytes = cell.model_bytes;
-      } else if (run->model_bytes > 0) {
-        facts.model_bytes = run->model_bytes;
-      }
+      // The cell's own figure; databases from before suites kept it on the run only.
+      std::int64_t model_bytes = cell.model_bytes;
+      std::string source = cell.model_bytes_source;
+      if (model_bytes <= 0 && run->model_bytes > 0) model_bytes = run->model_bytes, source = run->model_bytes_source;
+      const bool simulated_server = cell.server_version.find("hakari-sim") != std::string::npos ||
+                                    (run->simulated != 0 && run->suite_name.empty());
+      if (model_bytes > 0 && is_real_model_bytes_source(source, simulated_server)) facts.model_bytes = model_bytes;
       facts.hardware = hardware;
       cr.telemetry = telemetry::summarize_telemetry(load_series(store, run_id, facts.start, facts.end), facts);
+      judge_bandwidth(cr, model_bytes, source, simulated_server);
     }
     cr.cell = std::move(cell);
     report.cells.push_back(std::move(cr));
@@ -165,8 +253,10 @@ void write_run(JsonWriter& w, const store::RunInfo& r) {
   }
   w.field("slos", r.slos);
   w.field("hardware", r.hardware);
-  w.field("model_bytes", r.model_bytes > 0 ? std::optional<std::int64_t>(r.model_bytes) : std::nullopt);
-  w.field("model_bytes_source", r.model_bytes_source);
+  // A size from a default (a simulator's configuration, no source) is no fact about the model.
+  const bool real_model_bytes = r.model_bytes > 0 && is_real_model_bytes_source(r.model_bytes_source, r.simulated != 0);
+  w.field("model_bytes", real_model_bytes ? std::optional<std::int64_t>(r.model_bytes) : std::nullopt);
+  w.field("model_bytes_source", real_model_bytes ? std::optional<std::string>(r.model_bytes_source) : std::nullopt);
   w.end_object();
 }
 
@@ -181,13 +271,13 @@ std::optional<double> r4(const std::optional<double>& v) {
   return v ? std::optional<double>(round4(*v)) : std::nullopt;
 }
 
-void write_telemetry(JsonWriter& w, const std::optional<telemetry::TelemetrySummary>& maybe) {
+void write_telemetry(JsonWriter& w, const CellReport& cr) {
   w.key("telemetry");
-  if (!maybe) {
+  if (!cr.telemetry) {
     w.null();
     return;
   }
-  const auto& t = *maybe;
+  const auto& t = *cr.telemetry;
   w.begin_object();
   w.field("samples", static_cast<std::int64_t>(t.samples));
   w.key("cpu").begin_object();
@@ -242,12 +332,21 @@ void write_telemetry(JsonWriter& w, const std::optional<telemetry::TelemetrySumm
   write_gauge(w, "requests_running", t.requests_running);
   write_gauge(w, "requests_waiting", t.requests_waiting);
   w.end_object();
+  // Figures that are not measurements (implausible, or built on a default) are left out;
+  // "note" says why, with the would-be numbers where there are some.
+  const bool measured = cr.bandwidth == BandwidthStatus::measured;
+  auto text_or_null = [](const std::string& s) { return s.empty() ? std::optional<std::string>() : std::optional<std::string>(s); };
   w.key("memory_bandwidth").begin_object();
-  w.field("bytes_per_token", t.bytes_per_token);
-  w.field("effective_gbs", r4(t.effective_bandwidth_gbs));
-  w.field("hardware", t.hardware.empty() ? std::optional<std::string>() : std::optional<std::string>(t.hardware));
+  w.field("status", cr.bandwidth == BandwidthStatus::measured      ? "measured"
+                    : cr.bandwidth == BandwidthStatus::implausible ? "implausible"
+                                                                   : "not_measured");
+  w.field("bytes_per_token", cr.model_bytes_source.empty() ? std::nullopt : t.bytes_per_token);
+  w.field("bytes_per_token_source", text_or_null(cr.model_bytes_source));
+  w.field("effective_gbs", measured ? r4(t.effective_bandwidth_gbs) : std::nullopt);
+  w.field("hardware", text_or_null(t.hardware));
   w.field("hardware_gbs", t.hardware_bandwidth_gbs);
-  w.field("percent_of_hardware", r4(t.percent_of_hardware_bandwidth));
+  w.field("percent_of_hardware", measured ? r4(t.percent_of_hardware_bandwidth) : std::nullopt);
+  w.field("note", text_or_null(cr.bandwidth_note));
   w.end_object();
   w.end_object();
 }
@@ -270,6 +369,7 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   w.field("repetition", c.repetition);
   w.field("concurrency", c.concurrency);
   w.field("status", c.status);
+  w.field("measured", cr.measured());
   w.field("model", c.model);
   w.field("log", c.log_path);
   w.field("requests_planned", c.requests_planned);
@@ -303,6 +403,18 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   w.field("duration_s", round4(s.duration_s));
   w.field("total_output_tokens", s.total_output_tokens);
   write_counts(w, "output_token_sources", s.output_count_sources);
+  w.field("requests_resent", s.requests_resent);
+  // The server's own count over the cell against hakari's: equal, or a number is wrong.
+  if (c.server_output_tokens) {
+    w.key("server_token_check").begin_object();
+    w.field("server", *c.server_output_tokens);
+    w.field("client", cr.client_output_tokens_all);
+    w.field("counter", c.server_output_tokens_source);
+    w.field("match", cr.tokens_match());
+    w.end_object();
+  } else {
+    w.field_null("server_token_check");
+  }
   // The client's own CPU cost; it includes the writer thread and the progress display.
   w.field("client_cpu_ms", round4(c.client_cpu_ms));
   if (s.total_output_tokens > 0) {
@@ -310,12 +422,14 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   } else {
     w.field_null("client_cpu_us_per_token");
   }
-  write_telemetry(w, cr.telemetry);
+  write_telemetry(w, cr);
   w.key("slo");
   if (cr.slos.empty()) {
     w.null();
   } else {
-    w.begin_object().field("pass", cr.slo_pass()).key("checks").begin_array();
+    // A cell cut short before any request finished was not measured: neither pass nor fail.
+    w.begin_object().field("pass", cr.measured() || !cr.cut_short() ? std::optional<bool>(cr.slo_pass()) : std::nullopt);
+    w.key("checks").begin_array();
     for (const auto& check : cr.slos) {
       w.begin_object().field("objective", check.objective).field("limit", check.limit);
       w.field("measured", check.measured ? std::optional<double>(round4(*check.measured)) : std::nullopt);
@@ -340,6 +454,8 @@ std::string render_summary_json(const RunReport& report) {
   w.field("schema_version", kSummarySchemaVersion);
   w.field("generator", std::string("hakari ") + build_info().version);
   w.field("simulated", report.run.simulated != 0);
+  const std::string incomplete = incomplete_run_warning(report.run);
+  w.field("incomplete", incomplete.empty() ? std::optional<std::string>() : std::optional<std::string>(incomplete));
   write_run(w, report.run);
   w.key("telemetry_notes").begin_array();
   for (const auto& n : report.telemetry_notes) w.value(n.source + ": " + n.message);

@@ -25,11 +25,34 @@ struct SloCheck {
   bool pass = false;
 };
 
+// What a cell's memory-bandwidth figure may be taken for.
+enum class BandwidthStatus {
+  measured,      // bytes per step from a real source, at most the hardware's bandwidth
+  implausible,   // above 100 % of the hardware's bandwidth: the bytes per step overstate a step
+  not_measured,  // no bytes per step, or only a default's (see bandwidth_note)
+};
+
 struct CellReport {
   store::CellInfo cell;
   metrics::CellSummary summary;
   std::optional<telemetry::TelemetrySummary> telemetry;  // nullopt: the run had no telemetry
   std::vector<SloCheck> slos;  // empty: the run set no objectives
+  // Bytes per decode step behind the bandwidth figures, and where they came from ("" when
+  // none was usable). telemetry->effective_bandwidth_gbs is computed only from a real source.
+  std::string model_bytes_source;
+  BandwidthStatus bandwidth = BandwidthStatus::not_measured;
+  std::string bandwidth_note;  // why it is implausible or not measured; "" when measured
+  // Output tokens of every request of the cell, warm-ups and failures included: what the
+  // server's own counter (cell.server_output_tokens) must equal.
+  std::int64_t client_output_tokens_all = 0;
+  bool tokens_match() const {
+    return cell.server_output_tokens && *cell.server_output_tokens == client_output_tokens_all;
+  }
+
+  // Some request finished (well or not): the cell has numbers to show.
+  bool measured() const { return summary.requests_ok + summary.requests_failed > 0; }
+  // Stopped before its planned requests: Ctrl-C ("interrupted"), or hakari killed ("running").
+  bool cut_short() const { return cell.status == "interrupted" || cell.status == "running"; }
   bool slo_pass() const {
     for (const auto& c : slos) {
       if (!c.pass) return false;
@@ -38,14 +61,25 @@ struct CellReport {
   }
 };
 
+// The bytes-per-step sources a bandwidth figure may rest on: --model-bytes, the suite's
+// model_bytes, a GGUF header, a catalog entry, or a size a real server reported. A
+// simulator's size is its configuration (19.8 GB unless told a model), and an unlabelled
+// size is a default: neither describes what a decode step reads.
+bool is_real_model_bytes_source(const std::string& source, bool simulated_server);
+
 // Checks a cell's summary against objectives written as "ttft_p95_ms=2000;error_rate=0.01".
 std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& summary);
 
 struct RunReport {
   store::RunInfo run;
   std::vector<CellReport> cells;
-  std::vector<store::NoteRow> telemetry_notes;
+  std::vector<store::NoteRow> telemetry_notes;  // each (source, message) once, however many targets said it
 };
+
+// "" for a run that finished (complete, or with failed cells); otherwise why it is
+// incomplete ("interrupted"; "running" left by a killed hakari), for renderers to head
+// with "Incomplete run".
+std::string incomplete_run_warning(const store::RunInfo& run);
 
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id);
 

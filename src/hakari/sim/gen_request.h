@@ -15,7 +15,7 @@
 namespace hakari::sim {
 
 enum class Api {
-  openai_chat,         // POST /v1/chat/completions (llama.cpp's OpenAI-compatible route)
+  openai_chat,         // POST /v1/chat/completions, in the persona's OpenAI dialect
   openai_completions,  // POST /v1/completions
   llamacpp,            // POST /completion (llama.cpp native)
   ollama_chat,         // POST /api/chat
@@ -39,6 +39,7 @@ struct GenRequest {
   std::optional<double> temperature;
   std::optional<std::int64_t> seed;
   std::int64_t prompt_tokens = 0;
+  bool truncated = false;       // the prompt was shortened to fit the context (llama.cpp b5601)
   std::string prompt_echo;      // llama.cpp native reports the prompt it evaluated
   int n_probs = 0;              // candidates per token to report (0 = none)
   bool load_only = false;       // Ollama: no prompt / no messages = load the model

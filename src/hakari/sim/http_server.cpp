@@ -63,8 +63,10 @@ void request_prompt_wakeups() {
 const char* reason_phrase(int status) {
   switch (status) {
     case 200: return "OK";
+    case 201: return "Created";
     case 400: return "Bad Request";
     case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
     case 411: return "Length Required";
     case 413: return "Payload Too Large";
     case 431: return "Request Header Fields Too Large";
@@ -107,13 +109,9 @@ struct HttpServer::Conn {
   bool output_pending() const { return out_off < out.size(); }
 };
 
-HttpServer::HttpServer(const std::string& host, std::uint16_t port, std::string server_header,
-                       const HttpLimits& limits, HttpHandler& handler)
-    : handler_(handler), limits_(limits), server_header_(std::move(server_header)) {
-  const long timeout_s = std::max<long>(1, static_cast<long>(limits_.idle_timeout / kNanosPerSecond));
-  keep_alive_header_ = "Keep-Alive: timeout=" + std::to_string(timeout_s) +
-                       ", max=" + std::to_string(limits_.max_requests_per_connection) + "\r\n";
-
+HttpServer::HttpServer(const std::string& host, std::uint16_t port, HttpHabits habits, const HttpLimits& limits,
+                       HttpHandler& handler)
+    : handler_(handler), limits_(limits), habits_(std::move(habits)) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -420,12 +418,17 @@ void HttpServer::write_head(Conn& c, int status, std::string_view content_type,
   o += ' ';
   o += reason_phrase(status);
   o += "\r\n";
-  o += c.close_after ? std::string_view("Connection: close\r\n") : std::string_view(keep_alive_header_);
-  o += "Content-Type: ";
-  o += content_type;
-  o += "\r\nServer: ";
-  o += server_header_;
-  o += "\r\n";
+  o += c.close_after ? std::string_view("Connection: close\r\n") : std::string_view(habits_.keep_alive_lines);
+  if (!content_type.empty()) {  // an empty body may go without one (vLLM's /health)
+    o += "Content-Type: ";
+    o += content_type;
+    o += "\r\n";
+  }
+  if (!habits_.server_header.empty()) {
+    o += "Server: ";
+    o += habits_.server_header;
+    o += "\r\n";
+  }
   if (content_length >= 0) {
     o += "Content-Length: ";
     o += std::to_string(content_length);
@@ -433,7 +436,8 @@ void HttpServer::write_head(Conn& c, int status, std::string_view content_type,
   } else if (c.chunked) {
     o += "Transfer-Encoding: chunked\r\n";
   }
-  o += "Access-Control-Allow-Origin: \r\n\r\n";
+  o += habits_.extra_lines;
+  o += "\r\n";
 }
 
 bool HttpServer::respond(ConnId conn, int status, std::string_view content_type,
@@ -487,6 +491,9 @@ Nanos HttpServer::end_stream(ConnId conn) {
   Conn* c = find(conn);
   if (c == nullptr || c->phase != Phase::streaming) return 0;
   if (c->chunked) c->out += "0\r\n\r\n";
+  // The headers promised keep-alive, but the connection closes all the same: a client
+  // that sends its next request on it gets the close before any response byte.
+  if (habits_.close_after_stream) c->close_after = true;
   finish_response(*c);
   return flush(*c);
 }

@@ -40,6 +40,19 @@ class HttpHandler {
   virtual std::string error_body(int status, std::string_view message) const = 0;
 };
 
+// How the imitated server's HTTP layer shows itself and treats its connections.
+struct HttpHabits {
+  std::string server_header;      // the Server header's value; empty: none
+  // Header lines ("Name: value\r\n") of a response after which the connection stays open:
+  // cpp-httplib's "Keep-Alive: timeout=5, max=100", Node's "Connection: keep-alive" and
+  // "Keep-Alive: timeout=5"; empty for uvicorn and Go, which send none.
+  std::string keep_alive_lines;
+  std::string extra_lines;        // further header lines on every response
+  // Close the connection once a streamed response has ended (llama-server b5601 does,
+  // while its headers still promised keep-alive).
+  bool close_after_stream = false;
+};
+
 struct HttpLimits {
   std::size_t max_head_bytes = 64 * 1024;
   std::int64_t max_body_bytes = 32 * 1024 * 1024;
@@ -50,8 +63,8 @@ struct HttpLimits {
 class HttpServer {
  public:
   // Binds and listens; throws std::runtime_error naming the address on failure.
-  HttpServer(const std::string& host, std::uint16_t port, std::string server_header,
-             const HttpLimits& limits, HttpHandler& handler);
+  HttpServer(const std::string& host, std::uint16_t port, HttpHabits habits, const HttpLimits& limits,
+             HttpHandler& handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -78,7 +91,8 @@ class HttpServer {
     append_chunk(conn, payload);
     return flush(conn);
   }
-  // The terminating chunk; the connection then serves its next request (or closes).
+  // The terminating chunk; the connection then serves its next request, or closes (when
+  // asked to, or as the habits say).
   Nanos end_stream(ConnId conn);
   // Writes what is buffered once, then closes at once: an abrupt end, on purpose.
   void close_now(ConnId conn);
@@ -105,8 +119,7 @@ class HttpServer {
 
   HttpHandler& handler_;
   HttpLimits limits_;
-  std::string server_header_;
-  std::string keep_alive_header_;
+  HttpHabits habits_;
   std::uint16_t port_ = 0;
   int listen_fd_ = -1;
   int epoll_fd_ = -1;

@@ -156,7 +156,7 @@ void native_final(std::string& out, const NativeFinal& f) {
   w.end_object();
   w.field("prompt", f.prompt);
   w.field("has_new_line", f.has_new_line);
-  w.field("truncated", false);
+  w.field("truncated", f.truncated);
   w.field("stop_type", f.stopped_by_eos ? "eos" : "limit");
   w.field("stopping_word", "");
   // n_past: the prompt and every generated token but the last, which was never evaluated.
@@ -191,6 +191,21 @@ void slots(std::string& out, const ServerInfo& info, std::span<const SlotState> 
 void models(std::string& out, const ServerInfo& info) {
   JsonWriter w(out);
   w.begin_object();
+  // b5601 answers /v1/models, /models and Ollama's /api/tags alike, so the reply carries
+  // an Ollama-style "models" list (placeholder values) next to the OpenAI one.
+  w.key("models").begin_array().begin_object();
+  w.field("name", info.model_name).field("model", info.model_name);
+  w.field("modified_at", "").field("size", "").field("digest", "");
+  w.field("type", "model").field("description", "");
+  w.key("tags").begin_array().value("").end_array();
+  w.key("capabilities").begin_array().value("completion").end_array();
+  w.field("parameters", "");
+  w.key("details").begin_object();
+  w.field("parent_model", "").field("format", "gguf").field("family", "");
+  w.key("families").begin_array().value("").end_array();
+  w.field("parameter_size", "").field("quantization_level", "");
+  w.end_object();
+  w.end_object().end_array();
   w.field("object", "list");
   w.key("data").begin_array().begin_object();
   w.field("id", info.model_name);

@@ -38,6 +38,7 @@ struct NativeFinal {
   GenParams params;
   std::string_view prompt;
   bool has_new_line = false;
+  bool truncated = false;       // the prompt was shortened to fit the context
   bool stopped_by_eos = false;  // stop_type "eos", else "limit"
   Timings timings;
   std::string_view probs;       // comma-joined entries for completion_probabilities, or empty
@@ -56,6 +57,8 @@ struct ServerInfo {
 };
 void props(std::string& out, const ServerInfo& info);
 void slots(std::string& out, const ServerInfo& info, std::span<const SlotState> states);
+// /v1/models (also /models and /api/tags): the Ollama-style "models" list and the OpenAI
+// "data" list with llama.cpp's "meta".
 void models(std::string& out, const ServerInfo& info);
 
 struct MetricsSnapshot {

@@ -19,6 +19,27 @@ void write_config(JsonWriter& w, const ModelDesc& m, const Instance& i) {
   w.end_object();
 }
 
+void write_openai_usage(JsonWriter& w, const Usage& u) {
+  w.key("usage").begin_object();
+  w.field("prompt_tokens", u.prompt_tokens);
+  w.field("completion_tokens", u.completion_tokens);
+  w.field("total_tokens", u.prompt_tokens + u.completion_tokens);
+  w.end_object();
+}
+
+void write_head(JsonWriter& w, const ResponseIdentity& r, std::string_view object) {
+  w.field("id", r.id).field("object", object).field("created", r.created).field("model", r.model);
+}
+
+void write_finish(JsonWriter& w, std::string_view finish_reason) {
+  w.field_null("logprobs");
+  if (finish_reason.empty()) {
+    w.field_null("finish_reason");
+  } else {
+    w.field("finish_reason", finish_reason);
+  }
+}
+
 }  // namespace
 
 void models_v1(std::string& out, const ModelDesc& m, std::span<const Instance> loaded) {
@@ -83,6 +104,96 @@ void unload_reply(std::string& out, std::string_view instance_id) {
 void error_body(std::string& out, std::string_view type, std::string_view message) {
   JsonWriter w(out);
   w.begin_object().key("error").begin_object().field("type", type).field("message", message).end_object().end_object();
+}
+
+void openai_models(std::string& out, std::string_view key) {
+  JsonWriter w(out);
+  w.begin_object().key("data").begin_array().begin_object();
+  w.field("id", key).field("object", "model").field("owned_by", "organization_owner");
+  w.end_object().end_array().field("object", "list").end_object();
+}
+
+void chat_chunk(std::string& out, const ResponseIdentity& r, std::string_view text, std::string_view finish_reason) {
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, r, "chat.completion.chunk");
+  w.field("system_fingerprint", r.fingerprint);
+  w.key("choices").begin_array().begin_object();
+  w.field("index", 0);
+  w.key("delta").begin_object();
+  if (finish_reason.empty()) w.field("role", "assistant").field("content", text);
+  w.end_object();
+  write_finish(w, finish_reason);
+  w.end_object().end_array();
+  w.end_object();
+}
+
+void completion_chunk(std::string& out, const ResponseIdentity& r, std::string_view text,
+                      std::string_view finish_reason) {
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, r, "text_completion");
+  w.key("choices").begin_array().begin_object();
+  w.field("index", 0).field("text", text);
+  write_finish(w, finish_reason);
+  w.end_object().end_array();
+  w.end_object();
+}
+
+void usage_chunk(std::string& out, const ResponseIdentity& r, std::string_view object, const Usage& usage) {
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, r, object);
+  w.field("system_fingerprint", r.fingerprint);
+  w.key("choices").begin_array().end_array();
+  write_openai_usage(w, usage);
+  w.end_object();
+}
+
+void chat_response(std::string& out, const ResponseIdentity& r, std::string_view text,
+                   std::string_view finish_reason, const Usage& usage) {
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, r, "chat.completion");
+  w.key("choices").begin_array().begin_object();
+  w.field("index", 0);
+  w.key("message").begin_object().field("role", "assistant").field("content", text).end_object();
+  write_finish(w, finish_reason);
+  w.end_object().end_array();
+  write_openai_usage(w, usage);
+  w.key("stats").begin_object().end_object();
+  w.field("system_fingerprint", r.fingerprint);
+  w.end_object();
+}
+
+void completion_response(std::string& out, const ResponseIdentity& r, std::string_view text,
+                         std::string_view finish_reason, const Usage& usage) {
+  JsonWriter w(out);
+  w.begin_object();
+  write_head(w, r, "text_completion");
+  w.key("choices").begin_array().begin_object();
+  w.field("index", 0).field("text", text);
+  write_finish(w, finish_reason);
+  w.end_object().end_array();
+  write_openai_usage(w, usage);
+  w.key("stats").begin_object().end_object();
+  w.field("system_fingerprint", r.fingerprint);
+  w.end_object();
+}
+
+void openai_error(std::string& out, int status, std::string_view message) {
+  JsonWriter w(out);
+  w.begin_object().key("error").begin_object();
+  w.field("message", message).field("type", status < 500 ? "invalid_request_error" : "server_error");
+  w.field_null("param").field_null("code");
+  w.end_object().end_object();
+}
+
+void unexpected_endpoint(std::string& out, std::string_view method, std::string_view path) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.field("error", "Unexpected endpoint or method. (" + std::string(method) + " " + std::string(path) + ")");
+  w.end_object();
 }
 
 }  // namespace hakari::sim::lmstudio

@@ -1,12 +1,16 @@
-// LM Studio's native REST responses (0.4.0+ /api/v1, legacy /api/v0): the model lists
-// with their load state, the load and unload replies, and the native error object. Key
-// order follows LM Studio's documentation. Every function appends one JSON document.
+// LM Studio's responses: the native REST routes (0.4.0+ /api/v1, legacy /api/v0) with the
+// model lists and their load state, the load and unload replies and the native error
+// object; the OpenAI-compatible /v1 routes in the standard OpenAI shapes (usage-only last
+// chunk since 0.3.18); and its answer to an unknown route (HTTP 200 and an error).
+// Key order follows LM Studio's documentation. Every function appends one JSON document.
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "hakari/sim/render_common.h"
 
 namespace hakari::sim::lmstudio {
 
@@ -37,5 +41,23 @@ void load_reply(std::string& out, const ModelDesc& m, const Instance& instance, 
 void unload_reply(std::string& out, std::string_view instance_id);
 // {"error":{"type":…,"message":…}}: type is "invalid_request", "model_not_found", …
 void error_body(std::string& out, std::string_view type, std::string_view message);
+
+// GET /v1/models: {"data":[{id,object:"model",owned_by:"organization_owner"}],"object":"list"}
+void openai_models(std::string& out, std::string_view key);
+// OpenAI chat chunks: every token's delta names the role; the last chunk has delta {} and
+// the finish reason (`finish_reason` empty: null). system_fingerprint is the model.
+void chat_chunk(std::string& out, const ResponseIdentity& r, std::string_view text, std::string_view finish_reason);
+void completion_chunk(std::string& out, const ResponseIdentity& r, std::string_view text,
+                      std::string_view finish_reason);
+// The last chunk before [DONE] when usage was asked for: "choices":[] and usage.
+void usage_chunk(std::string& out, const ResponseIdentity& r, std::string_view object, const Usage& usage);
+void chat_response(std::string& out, const ResponseIdentity& r, std::string_view text,
+                   std::string_view finish_reason, const Usage& usage);
+void completion_response(std::string& out, const ResponseIdentity& r, std::string_view text,
+                         std::string_view finish_reason, const Usage& usage);
+// The OpenAI routes' errors: {"error":{"message","type","param":null,"code":null}}.
+void openai_error(std::string& out, int status, std::string_view message);
+// Any route it does not have: {"error":"Unexpected endpoint or method. (GET /x)"}, under 200.
+void unexpected_endpoint(std::string& out, std::string_view method, std::string_view path);
 
 }  // namespace hakari::sim::lmstudio

@@ -117,16 +117,9 @@ void error_body(std::string& out, int code, std::string_view message, std::strin
   w.end_object().end_object();
 }
 
-void context_error_body(std::string& out, std::int64_t n_prompt_tokens, std::int64_t n_ctx) {
+void error_object(std::string& out, int code, std::string_view message, std::string_view type) {
   JsonWriter w(out);
-  w.begin_object().key("error").begin_object();
-  w.field("code", 400);
-  w.field("message", "request (" + std::to_string(n_prompt_tokens) +
-                         " tokens) exceeds the available context size (" + std::to_string(n_ctx) +
-                         " tokens), try increasing it");
-  w.field("type", "exceed_context_size_error");
-  w.field("n_prompt_tokens", n_prompt_tokens).field("n_ctx", n_ctx);
-  w.end_object().end_object();
+  w.begin_object().field("code", code).field("message", message).field("type", type).end_object();
 }
 
 }  // namespace hakari::sim::openai

@@ -29,8 +29,9 @@ void completion_final(std::string& out, const ResponseIdentity& r, std::string_v
                       std::string_view finish_reason, const Usage& usage, const Timings& timings);
 
 // {"error":{"code":N,"message":"…","type":"…"}}
+// The bare {"code","message","type"} object, as llama.cpp's server sends it in an SSE
+// `error:` field when a stream fails midway.
+void error_object(std::string& out, int code, std::string_view message, std::string_view type);
 void error_body(std::string& out, int code, std::string_view message, std::string_view type);
-// The 400 for a prompt longer than the context, with n_prompt_tokens and n_ctx.
-void context_error_body(std::string& out, std::int64_t n_prompt_tokens, std::int64_t n_ctx);
 
 }  // namespace hakari::sim::openai

@@ -1,24 +1,58 @@
 #include "hakari/sim/sim_app.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <stdexcept>
 
 #include "hakari/core/build_info.h"
 #include "hakari/core/json_writer.h"
 #include "hakari/sim/json_format.h"
+#include "hakari/sim/render_lmstudio.h"
 #include "hakari/sim/render_ollama.h"
+#include "hakari/sim/render_ollama_openai.h"
 #include "hakari/sim/render_openai.h"
+#include "hakari/sim/render_vllm.h"
 #include "hakari/sim/seeded.h"
 
 namespace hakari::sim {
 namespace {
 
 constexpr std::string_view kJson = "application/json; charset=utf-8";
-constexpr std::string_view kText = "text/plain; charset=utf-8";
 constexpr std::string_view kPrometheus = "text/plain; version=0.0.4";
+constexpr std::string_view kPrometheusPython = "text/plain; version=0.0.4; charset=utf-8";  // prometheus_client's
 // How long Ollama keeps a model loaded after its last use (OLLAMA_KEEP_ALIVE's default).
 constexpr Nanos kOllamaKeepAlive = 5 * 60 * kNanosPerSecond;
-// Q4_K_M's average bits per weight: turns the weights' size into a parameter count.
+// vLLM's KV cache block, in tokens (cache_config_info).
+constexpr std::int64_t kVllmBlockTokens = 16;
+
+// Each server's HTTP layer as a client sees it. The Server header keeps "hakari-sim", so
+// a client (and a report) can always tell it measured a simulator.
+HttpHabits habits_for(const SimOptions& opts) {
+  const std::string sim = std::string("hakari-sim/") + build_info().version;
+  const long timeout_s = std::max<long>(1, std::lround(opts.idle_timeout_ms / 1000));
+  HttpHabits h;
+  h.close_after_stream = closes_after_stream(opts);
+  switch (opts.persona) {
+    case Persona::llamacpp:  // cpp-httplib
+      h.server_header = "llama.cpp " + sim;
+      h.keep_alive_lines = "Keep-Alive: timeout=" + std::to_string(timeout_s) + ", max=100\r\n";
+      h.extra_lines = "Access-Control-Allow-Origin: \r\n";
+      break;
+    case Persona::vllm:  // uvicorn: no keep-alive header
+      h.server_header = "uvicorn " + sim;
+      break;
+    case Persona::ollama:  // Go's net/http sends no Server header of its own
+      h.server_header = sim;
+      break;
+    case Persona::lmstudio:  // Express on Node
+      h.server_header = sim;
+      h.keep_alive_lines = "Connection: keep-alive\r\nKeep-Alive: timeout=" + std::to_string(timeout_s) + "\r\n";
+      h.extra_lines = "X-Powered-By: Express\r\n";
+      break;
+  }
+  return h;
+}
 
 bool query_flag(std::string_view query, std::string_view name) {
   while (!query.empty()) {
@@ -36,7 +70,8 @@ bool query_flag(std::string_view query, std::string_view name) {
 
 }  // namespace
 
-SimApp::SimApp(SimOptions opts) : opts_(std::move(opts)), text_(opts_.seed) {
+SimApp::SimApp(SimOptions opts)
+    : opts_(std::move(opts)), text_(opts_.seed), vllm_metrics_(std::max(opts_.ctx_size, 1)) {
   std::string error = validate(opts_);
   if (!error.empty()) throw std::invalid_argument(error);
   faults_ = *FaultPlan::build(opts_.faults, error);  // validate() has checked it
@@ -50,55 +85,7 @@ SimApp::SimApp(SimOptions opts) : opts_(std::move(opts)), text_(opts_.seed) {
   ollama_models_.back().modified_wall = started_unix_ * kNanosPerSecond;
   HttpLimits limits;
   limits.idle_timeout = from_ms(opts_.idle_timeout_ms);
-  http_ = std::make_unique<HttpServer>(opts_.host, opts_.port,
-                                       std::string("hakari-sim/") + build_info().version, limits, *this);
-}
-
-void SimApp::on_request(ConnId conn, const RequestHead& head, std::string_view body, Nanos received_ns) {
-  const std::string_view m = head.method;
-  const std::string_view p = head.path;
-  if (m == "POST") {
-    if (p == "/v1/chat/completions" || p == "/chat/completions") {
-      return start_generation(conn, Api::openai_chat, head, body, received_ns);
-    }
-    if (p == "/v1/completions") return start_generation(conn, Api::openai_completions, head, body, received_ns);
-    if (p == "/completion" || p == "/completions") {
-      return start_generation(conn, Api::llamacpp, head, body, received_ns);
-    }
-    if (p == "/api/chat") return start_generation(conn, Api::ollama_chat, head, body, received_ns);
-    if (p == "/api/generate") return start_generation(conn, Api::ollama_generate, head, body, received_ns);
-    if (p == "/tokenize") return serve_tokenize(conn, body);
-    if (p == "/detokenize") return serve_detokenize(conn, body);
-    if (p == "/api/pull") return serve_ollama_pull(conn, body, received_ns);
-    if (p == "/api/create") return serve_ollama_create(conn, body, received_ns);
-    if (p.starts_with("/api/blobs/")) return serve_ollama_blob(conn, m, p, body);
-    if (p == "/api/v1/models/load") return serve_lms_load(conn, body, received_ns);
-    if (p == "/api/v1/models/unload") return serve_lms_unload(conn, body);
-  } else if (m == "DELETE") {
-    if (p == "/api/delete") return serve_ollama_delete(conn, body);
-  } else if (m == "GET" || m == "HEAD") {
-    scratch_.clear();
-    if (p == "/") return reply(conn, 200, kText, "hakari-sim is running");
-    if (p == "/health" || p == "/v1/health") return serve_health(conn, received_ns);
-    if (p == "/props") {
-      llamacpp::props(scratch_, server_info());
-      return reply_json(conn, 200);
-    }
-    if (p == "/v1/models" || p == "/models") {
-      llamacpp::models(scratch_, server_info());
-      return reply_json(conn, 200);
-    }
-    if (p == "/slots") return serve_slots(conn, head.query);
-    if (p == "/metrics") return serve_metrics(conn);
-    if (p == "/api/version") {
-      ollama::version(scratch_, version_);
-      return reply_json(conn, 200);
-    }
-    if (p == "/api/tags" || p == "/api/ps") return serve_ollama_models(conn, p == "/api/ps");
-    if (p.starts_with("/api/blobs/")) return serve_ollama_blob(conn, m, p, body);
-    if (p == "/api/v1/models" || p == "/api/v0/models") return serve_lms_models(conn, p == "/api/v0/models");
-  }
-  reply_llama_error(conn, 404, "File Not Found", "not_found_error");
+  http_ = std::make_unique<HttpServer>(opts_.host, opts_.port, habits_for(opts_), limits, *this);
 }
 
 void SimApp::reply(ConnId conn, int status, std::string_view content_type, std::string_view body) {
@@ -119,9 +106,31 @@ void SimApp::reply_ollama_error(ConnId conn, int status, std::string_view messag
   reply_json(conn, status);
 }
 
+void SimApp::reply_api_error(ConnId conn, Api api, int status, std::string_view message) {
+  scratch_.clear();
+  render_api_error(scratch_, api, status, message);
+  reply_json(conn, status);
+}
+
+void SimApp::render_api_error(std::string& out, Api api, int status, std::string_view message) const {
+  if (is_ollama(api)) return ollama::error_body(out, message);
+  switch (opts_.persona) {
+    case Persona::llamacpp: {
+      const std::string_view type = status == 404   ? "not_found_error"
+                                    : status == 503 ? "unavailable_error"
+                                    : status >= 500 ? "server_error"
+                                                    : "invalid_request_error";
+      return openai::error_body(out, status, message, type);
+    }
+    case Persona::vllm: return vllm::error_body(out, status, message);
+    case Persona::ollama: return ollama::v1::error_body(out, status, message);
+    case Persona::lmstudio: return lmstudio::openai_error(out, status, message);
+  }
+}
+
 std::string SimApp::error_body(int status, std::string_view message) const {
   std::string body;
-  openai::error_body(body, status, message, status >= 500 ? "server_error" : "invalid_request_error");
+  render_api_error(body, Api::openai_chat, status, message);
   return body;
 }
 
@@ -181,6 +190,17 @@ void SimApp::serve_slots(ConnId conn, std::string_view query) {
 }
 
 void SimApp::serve_metrics(ConnId conn) {
+  scratch_.clear();
+  if (opts_.persona == Persona::vllm) {
+    vllm::SchedulerState state;
+    state.running = engine_->active();
+    state.waiting = engine_->queued();
+    state.kv_cache_usage = kv_cache_usage();
+    state.num_gpu_blocks = std::max(engine_->total_slots(), 1) * static_cast<std::int64_t>(opts_.ctx_size) /
+                           kVllmBlockTokens;
+    vllm_metrics_.render(scratch_, opts_.model_name, state);
+    return reply(conn, 200, kPrometheusPython, scratch_);
+  }
   const EngineStats stats = engine_->stats();
   llamacpp::MetricsSnapshot snap;
   snap.prompt_tokens_total = prompt_tokens_total_;
@@ -191,7 +211,6 @@ void SimApp::serve_metrics(ConnId conn) {
   snap.busy_slot_sum = stats.busy_slot_sum;
   snap.requests_processing = engine_->active();
   snap.requests_deferred = engine_->queued();
-  scratch_.clear();
   llamacpp::metrics(scratch_, snap);
   reply(conn, 200, kPrometheus, scratch_);
 }
@@ -225,11 +244,75 @@ void SimApp::serve_ollama_models(ConnId conn, bool loaded_only) {
   reply_json(conn, 200);
 }
 
-// llama-server (and vLLM) load the model before they serve; the simulator starts that load
+// llama-server and vLLM load the model before they serve; the simulator starts that load
 // when the first health probe (or generation) arrives, and answers 503 until it ends.
+// vLLM's health answers carry no body.
 void SimApp::serve_health(ConnId conn, Nanos received) {
-  if (model_ready_at(received) > now_ns()) return reply_llama_error(conn, 503, "Loading model", "unavailable_error");
+  const bool loading = model_ready_at(received) > now_ns();
+  if (opts_.persona == Persona::vllm) return reply(conn, loading ? 503 : 200, {}, {});
+  if (loading) return reply_llama_error(conn, 503, "Loading model", "unavailable_error");
   reply(conn, 200, kJson, R"({"status":"ok"})");
+}
+
+void SimApp::serve_models(ConnId conn) {
+  scratch_.clear();
+  switch (opts_.persona) {
+    case Persona::llamacpp:
+      llamacpp::models(scratch_, server_info());
+      break;
+    case Persona::vllm:
+      vllm::models(scratch_, {opts_.model_name, model_path_, started_unix_, opts_.ctx_size});
+      break;
+    case Persona::ollama: {
+      std::vector<ollama::v1::ModelEntry> entries;
+      for (const OllamaModel& m : ollama_models_) entries.push_back({m.name, m.modified_wall / kNanosPerSecond});
+      ollama::v1::models(scratch_, entries);
+      break;
+    }
+    case Persona::lmstudio:
+      lmstudio::openai_models(scratch_, opts_.model_name);
+      break;
+  }
+  reply_json(conn, 200);
+}
+
+void SimApp::serve_vllm_tokenize(ConnId conn, std::string_view body) {
+  simdjson::dom::element root;
+  std::string_view prompt;
+  if (parser_.parse(body.data(), body.size()).get(root) || root["prompt"].get_string().get(prompt)) {
+    return reply_api_error(conn, Api::openai_completions, 400, "'prompt' must be a string");
+  }
+  bool add_special = true;
+  if (root["add_special_tokens"].get_bool().get(add_special)) add_special = true;
+  scratch_.clear();
+  vllm::tokenize(scratch_, prompt, add_special, opts_.ctx_size, pieces_);
+  reply_json(conn, 200);
+}
+
+void SimApp::serve_vllm_detokenize(ConnId conn, std::string_view body) {
+  simdjson::dom::element root;
+  simdjson::dom::array tokens;
+  if (parser_.parse(body.data(), body.size()).get(root) || root["tokens"].get_array().get(tokens)) {
+    return reply_api_error(conn, Api::openai_completions, 400, "'tokens' must be an array of integers");
+  }
+  std::vector<std::int64_t> ids;
+  for (simdjson::dom::element t : tokens) {
+    std::int64_t id = 0;
+    if (t.get_int64().get(id)) return reply_api_error(conn, Api::openai_completions, 400, "'tokens' must hold integers");
+    ids.push_back(id);
+  }
+  scratch_.clear();
+  vllm::detokenize(scratch_, pieces_.detokenize(ids));
+  reply_json(conn, 200);
+}
+
+double SimApp::kv_cache_usage() const {
+  std::int64_t in_use = 0;
+  for (const auto& [ordinal, s] : streams_) {
+    if (s.first_token != 0) in_use += s.req.prompt_tokens + s.emitted;
+  }
+  const std::int64_t sequences = std::max(engine_->total_slots(), std::max(engine_->active(), 1));
+  return std::min(1.0, static_cast<double>(in_use) / static_cast<double>(sequences * opts_.ctx_size));
 }
 
 llamacpp::ServerInfo SimApp::server_info() const {

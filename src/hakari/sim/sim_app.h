@@ -17,12 +17,14 @@
 #include "hakari/sim/fault.h"
 #include "hakari/sim/gen_request.h"
 #include "hakari/sim/http_server.h"
+#include "hakari/sim/persona.h"
 #include "hakari/sim/render_common.h"
 #include "hakari/sim/render_llamacpp.h"
 #include "hakari/sim/sim_options.h"
 #include "hakari/sim/text_source.h"
 #include "hakari/sim/tokenizer.h"
 #include "hakari/sim/trace.h"
+#include "hakari/sim/vllm_metrics.h"
 
 namespace hakari::sim {
 
@@ -52,7 +54,7 @@ class SimApp final : public HttpHandler {
     FaultKind fault = FaultKind::none;
     std::int64_t target = 0;  // tokens the answer runs to
     bool eos = false;         // ends by EOS ("stop") rather than a limit ("length")
-    std::string id;           // chatcmpl-…
+    std::string id;           // chatcmpl-…, as the persona makes them
     std::int64_t created = 0; // unix seconds
     Nanos received = 0;
     Nanos load_wait = 0;
@@ -108,19 +110,35 @@ class SimApp final : public HttpHandler {
     bool echo_config = false;
   };
 
-  // Routing and the small endpoints (sim_app.cpp).
+  // Routing: each persona answers the routes its server has, and its own 404 otherwise
+  // (sim_routes.cpp).
+  void route_llamacpp(ConnId conn, const RequestHead& head, std::string_view body, Nanos received);
+  void route_vllm(ConnId conn, const RequestHead& head, std::string_view body, Nanos received);
+  void route_ollama(ConnId conn, const RequestHead& head, std::string_view body, Nanos received);
+  void route_lmstudio(ConnId conn, const RequestHead& head, std::string_view body, Nanos received);
+  void reply_not_found(ConnId conn, const RequestHead& head);
+
+  // The small endpoints (sim_app.cpp).
   void reply(ConnId conn, int status, std::string_view content_type, std::string_view body);
   void reply_json(ConnId conn, int status);  // the body is in scratch_
   void reply_llama_error(ConnId conn, int status, std::string_view message, std::string_view type);
   void reply_ollama_error(ConnId conn, int status, std::string_view message);
+  // An error of a generation route, in the shape the persona gives that route.
+  void reply_api_error(ConnId conn, Api api, int status, std::string_view message);
+  void render_api_error(std::string& out, Api api, int status, std::string_view message) const;
   void serve_tokenize(ConnId conn, std::string_view body);
   void serve_detokenize(ConnId conn, std::string_view body);
+  void serve_vllm_tokenize(ConnId conn, std::string_view body);
+  void serve_vllm_detokenize(ConnId conn, std::string_view body);
   void serve_slots(ConnId conn, std::string_view query);
   void serve_metrics(ConnId conn);
+  void serve_models(ConnId conn);  // GET /v1/models, the persona's shape
   void serve_ollama_models(ConnId conn, bool loaded_only);  // /api/tags, or /api/ps
   void serve_health(ConnId conn, Nanos received);
   llamacpp::ServerInfo server_info() const;
   std::string ollama_name() const;
+  // KV cache in use over what the slots could hold, as vLLM's kv_cache_usage_perc.
+  double kv_cache_usage() const;
 
   // Model management (sim_lifecycle.cpp): Ollama pull/create/delete/blobs, LM Studio's
   // native REST model routes, and the timed replies they make.
@@ -141,7 +159,10 @@ class SimApp final : public HttpHandler {
 
   // Generation (sim_generation.cpp).
   void start_generation(ConnId conn, Api api, const RequestHead& head, std::string_view body, Nanos received);
-  bool reject_generation(ConnId conn, Api api, const GenRequest& req, const BodyError* error);
+  // Answers a request that cannot run (bad body, unknown model, no room) and returns true;
+  // may shorten a prompt instead, as llama-server b5601 does.
+  bool reject_generation(ConnId conn, Api api, GenRequest& req, const BodyError* error);
+  std::string response_id(std::uint64_t ordinal, Api api) const;
   void answer_load_request(ConnId conn, Api api, const GenRequest& req, std::uint64_t ordinal, Nanos received);
   void inject_up_front_fault(ConnId conn, Api api, FaultKind fault);
   // When the model is ready for a request arriving at `received`; starts a load when it is
@@ -150,17 +171,28 @@ class SimApp final : public HttpHandler {
   void on_emission(const Emission& e);
   ResponseIdentity identity(const Stream& s) const;
   std::string token_probs(const Stream& s, std::int64_t index) const;
-  // One token's frame JSON (no framing).
-  void render_token(std::string& out, const Stream& s, std::int64_t index, std::string_view probs) const;
-  // The last frame of a stream, or the whole body of an unstreamed response.
-  void render_final(std::string& out, const Stream& s, std::string_view text) const;
-  void append_token_frame(Stream& s, std::int64_t index);
+  // One token's frame JSON (no framing); `last`: the stream ends with it (vLLM puts the
+  // finish reason on it).
+  void render_token(std::string& out, const Stream& s, std::int64_t index, std::string_view probs,
+                    bool last) const;
+  // The whole body of an unstreamed response.
+  void render_body(std::string& out, const Stream& s) const;
+  // llama.cpp's /completion last event (text "") or body, and Ollama's last line or body.
+  void render_llamacpp_final(std::string& out, const Stream& s, std::string_view text) const;
+  void render_ollama_final(std::string& out, const Stream& s, std::string_view text) const;
+  Timings timings(const Stream& s) const;
+  // The frames after the last token: finish chunk, usage chunk, [DONE], as the persona
+  // sends them.
+  void append_closing_frames(Stream& s);
+  void append_role_frame(Stream& s);
+  void append_token_frame(Stream& s, std::int64_t index, bool last);
   void begin_frame(Api api);
   void end_frame(Stream& s);
   // Both return the time taken right before the last write (0 when nothing was written).
   Nanos finish(Stream& s);
   Nanos strike_mid_stream_fault(Stream& s);
-  void account(const Stream& s);
+  // Counts a finished (or abandoned: "abort") request into /metrics.
+  void account(const Stream& s, std::string_view finished_reason);
   void trace_done(std::uint64_t ordinal, Nanos t, std::string_view reason);
 
   SimOptions opts_;
@@ -172,6 +204,7 @@ class SimApp final : public HttpHandler {
   PieceTable pieces_;
   FaultPlan faults_;
   std::unique_ptr<TraceWriter> trace_;
+  vllm::Metrics vllm_metrics_;
   simdjson::dom::parser parser_;
   std::unique_ptr<HttpServer> http_;
 

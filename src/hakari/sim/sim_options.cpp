@@ -16,6 +16,10 @@ int effective_slots(const SimOptions& opts) {
   return opts.mode == TimingMode::fixed ? 0 : 4;
 }
 
+bool closes_after_stream(const SimOptions& opts) {
+  return opts.close_after_stream.value_or(opts.persona == Persona::llamacpp);
+}
+
 void apply_timing_source(SimOptions& opts, const TimingSource& source, const ExplicitFlags& given) {
   if (!given.weights_gb && source.weights_gb > 0) opts.weights_gb = source.weights_gb;
   if (!given.kv_bytes_per_token && source.kv_bytes_per_token > 0) opts.kv_bytes_per_token = source.kv_bytes_per_token;

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hakari/sim/fault.h"
+#include "hakari/sim/persona.h"
 
 namespace hakari::sim {
 
@@ -17,6 +19,9 @@ enum class TimingMode {
 struct SimOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port
+
+  // The server the simulator is: its routes, shapes, headers and connection habits.
+  Persona persona = Persona::llamacpp;
 
   TimingMode mode = TimingMode::model;
 
@@ -61,11 +66,16 @@ struct SimOptions {
   std::string trace_path;                // NDJSON ground truth of emissions; empty = none
 
   // Idle keep-alive connections and half-sent requests are closed after this long, as
-  // llama.cpp's HTTP server does (it advertises "Keep-Alive: timeout=5, max=100").
+  // llama.cpp's HTTP server (it advertises "Keep-Alive: timeout=5, max=100"), uvicorn and
+  // Node do by default.
   double idle_timeout_ms = 5000;
+  // Close the connection once a streamed response has ended, as llama-server b5601 does
+  // while still advertising keep-alive. Unset: the persona's habit (llama.cpp only).
+  std::optional<bool> close_after_stream;
 };
 
 int effective_slots(const SimOptions& opts);
+bool closes_after_stream(const SimOptions& opts);
 
 // The hardware-model figures a model source (a catalog entry or a GGUF, plus a hardware
 // profile) supplies. Each one applies unless its own flag was given on the command line.

@@ -1,7 +1,8 @@
-// `hakari sim`: a real HTTP server on loopback that speaks llama.cpp's server protocol,
-// the OpenAI API as llama.cpp serves it, and Ollama's native API, with a timing model,
-// fault injection and a ground-truth trace — so the whole benchmark pipeline can be
-// tested, and its own timing error measured, without a GPU. See docs/simulator.md.
+// `hakari sim`: a real HTTP server on loopback that is llama.cpp's llama-server, vLLM,
+// Ollama or LM Studio (SimOptions::persona) — their routes, wire shapes, headers and
+// connection habits — with a timing model, fault injection and a ground-truth trace, so
+// the whole benchmark pipeline can be tested, and its own timing error measured, without
+// a GPU. See docs/simulator.md.
 #pragma once
 
 #include <cstdint>

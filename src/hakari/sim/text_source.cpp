@@ -71,12 +71,11 @@ std::int64_t TextSource::natural_length(std::uint64_t ordinal, std::int64_t answ
   return lo + static_cast<std::int64_t>(h % static_cast<std::uint64_t>(hi - lo + 1));
 }
 
-std::string TextSource::response_id(std::uint64_t ordinal, std::string_view prefix) const {
-  static constexpr std::string_view kAlphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+std::string TextSource::response_id(std::uint64_t ordinal, std::string_view prefix, std::string_view alphabet,
+                                    int length) const {
   std::string id(prefix);
-  for (std::uint64_t i = 0; i < 32; ++i) {
-    id += kAlphabet[seeded_hash(seed_, salted(Salt::response_id, ordinal), i) % kAlphabet.size()];
+  for (std::uint64_t i = 0; i < static_cast<std::uint64_t>(length); ++i) {
+    id += alphabet[seeded_hash(seed_, salted(Salt::response_id, ordinal), i) % alphabet.size()];
   }
   return id;
 }

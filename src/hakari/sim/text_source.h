@@ -34,8 +34,11 @@ class TextSource {
   // Tokens until a natural EOS: uniform in [answer_tokens/2, 3*answer_tokens/2], >= 1.
   std::int64_t natural_length(std::uint64_t ordinal, std::int64_t answer_tokens) const;
 
-  // `prefix` followed by 32 letters and digits, like llama.cpp's completion ids.
-  std::string response_id(std::uint64_t ordinal, std::string_view prefix) const;
+  // `prefix` followed by `length` characters drawn from `alphabet`; by default 32 letters
+  // and digits, like llama.cpp's completion ids.
+  static constexpr std::string_view kIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string response_id(std::uint64_t ordinal, std::string_view prefix, std::string_view alphabet = kIdAlphabet,
+                          int length = 32) const;
 
   std::span<const Piece> vocabulary() const { return pieces_; }
 

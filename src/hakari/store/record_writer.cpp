@@ -72,7 +72,10 @@ void RecordWriter::loop() {
     batch.clear();
     lock.lock();
     written_ += n;
-    if (err && !failure_) failure_ = err;
+    if (err && !failure_) {
+      failure_ = err;
+      failed_ = true;
+    }
     drained_.notify_all();
   }
 }

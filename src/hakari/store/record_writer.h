@@ -3,6 +3,7 @@
 // committed within `max_delay` of being handed over; a crash loses at most that much.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -26,6 +27,9 @@ class RecordWriter {
   void add(std::int64_t cell_id, RequestTable table, metrics::RequestRecord record);
   // Blocks until everything handed over so far is committed. Rethrows a write failure.
   void flush();
+  // A write has failed (a full disk): nothing handed over from now on will be stored.
+  // Cheap; the event loop asks on every turn.
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
 
  private:
   struct Item {
@@ -47,6 +51,7 @@ class RecordWriter {
   bool stopping_ = false;
   bool flush_requested_ = false;
   std::exception_ptr failure_;
+  std::atomic<bool> failed_{false};
   std::thread thread_;
 };
 

@@ -145,6 +145,10 @@ const std::vector<Column<CellInfo>>& cell_columns() {
       int_col<C, &C::started_ns>("started_ns"),
       int_col<C, &C::ended_ns>("ended_ns"),
       real_col<C, &C::client_cpu_ms>("client_cpu_ms"),
+      {"server_output_tokens", "INTEGER",
+       [](Statement& s, int i, const C& c) { bind_optional<C>(s, i, c.server_output_tokens); },
+       [](const Statement& s, int i, C& c) { read_optional(s, i, c.server_output_tokens); }},
+      text_col<C, &C::server_output_tokens_source>("server_output_tokens_source"),
   };
   return cols;
 }
@@ -162,6 +166,7 @@ const std::vector<Column<RequestRecord>>& request_columns() {
       int_col<R, &R::first_token>("first_token_ns"),
       int_col<R, &R::last_token>("last_token_ns"),
       int_col<R, &R::done>("done_ns"),
+      int_col<R, &R::resends>("resends"),
       {"status", "TEXT", [](Statement& s, int i, const R& r) { s.bind_text(i, metrics::status_name(r.status)); },
        [](const Statement& s, int i, R& r) {
          r.status = metrics::parse_status(s.column_text(i)).value_or(metrics::RequestStatus::failed);
@@ -316,7 +321,15 @@ void in_transaction(Database& db, Fn&& fn) {
     fn();
     db.exec("COMMIT");
   } catch (...) {
-    db.exec("ROLLBACK");
+    // SQLite rolls back by itself on some errors (a full disk among them); a second
+    // rollback would fail and hide the error that matters.
+    if (!db.autocommit()) {
+      try {
+        db.exec("ROLLBACK");
+      } catch (const StoreError&) {
+        // The original error is the one to report.
+      }
+    }
     throw;
   }
 }
@@ -387,6 +400,16 @@ void ResultsStore::migrate() {
     add_missing_columns(db_, "telemetry_notes", note_columns());
     db_.set_user_version(kSchemaVersion);
   });
+}
+
+void ResultsStore::cap_growth(std::int64_t bytes) {
+  std::lock_guard lock(mu_);
+  auto pages = db_.prepare("PRAGMA page_count");
+  auto size = db_.prepare("PRAGMA page_size");
+  pages.step();
+  size.step();
+  const std::int64_t page_size = std::max<std::int64_t>(size.column_int(0), 512);
+  db_.exec("PRAGMA max_page_count = " + std::to_string(pages.column_int(0) + bytes / page_size));
 }
 
 std::int64_t ResultsStore::insert_run(RunInfo& run) {

@@ -20,7 +20,7 @@ struct RunInfo {
   std::int64_t id = 0;
   std::string started_at;  // ISO 8601, UTC
   std::string finished_at;
-  std::string status = "running";  // running | complete | interrupted | failed
+  std::string status = "running";  // running | complete | interrupted | failed | stopped (disk full)
   Nanos wall_anchor_ns = 0;        // wall clock at mono_anchor_ns, to show monotonic times as dates
   Nanos mono_anchor_ns = 0;
   std::string hakari_version;
@@ -94,6 +94,11 @@ struct CellInfo {
   // CPU time (user + system) the hakari process spent during the cell: the client's own
   // cost, which must stay small next to what it measures.
   double client_cpu_ms = 0;
+  // Output tokens the server itself counted during the cell (warm-up included), from its
+  // /metrics counter read before and after; unset when it exposes none. The client's
+  // count must match it exactly.
+  std::optional<std::int64_t> server_output_tokens;
+  std::string server_output_tokens_source;  // "llamacpp:tokens_predicted_total"
 };
 
 enum class RequestTable { measured, warmup };
@@ -127,8 +132,9 @@ class ResultsStore {
  public:
   // 1: runs, cells, requests, warmup_requests. 2: telemetry (series, samples, notes) and
   // the run's model size and hardware profile. 3: suites (cell keys, targets, workloads,
-  // server lifecycle facts, SLOs).
-  static constexpr int kSchemaVersion = 3;
+  // server lifecycle facts, SLOs). 4: requests re-sent on a fresh connection, the server's
+  // own output-token count per cell.
+  static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database and brings its schema to kSchemaVersion. A database
   // from a newer hakari is refused rather than misread.
@@ -156,6 +162,10 @@ class ResultsStore {
   std::vector<NoteRow> notes(std::int64_t run_id);
 
   const std::string& path() const { return db_.path(); }
+
+  // Caps the database at its current size plus about `bytes`: a write beyond fails as it
+  // would on a full disk (SQLITE_FULL). Tests play a full disk with it.
+  void cap_growth(std::int64_t bytes);
 
  private:
   void migrate();

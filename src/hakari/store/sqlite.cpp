@@ -1,8 +1,23 @@
 #include "hakari/store/sqlite.h"
 
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+
+#include <filesystem>
 
 namespace hakari::store {
+
+bool StoreError::disk_full() const { return code_ == SQLITE_FULL; }
+
+std::int64_t bytes_free_at(const std::string& path) {
+  std::filesystem::path p(path);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(p, ec)) p = p.parent_path();
+  if (p.empty()) p = ".";
+  struct statvfs vfs {};
+  if (::statvfs(p.c_str(), &vfs) != 0) return -1;
+  return static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize);
+}
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   int rc = sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
@@ -16,7 +31,7 @@ Statement::~Statement() { sqlite3_finalize(stmt_); }
 Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_) { other.stmt_ = nullptr; }
 
 void Statement::check(int rc, const char* what) const {
-  if (rc != SQLITE_OK) throw StoreError(std::string("SQLite ") + what + ": " + sqlite3_errmsg(db_));
+  if (rc != SQLITE_OK) throw StoreError(std::string("SQLite ") + what + ": " + sqlite3_errmsg(db_), rc & 0xff);
 }
 
 void Statement::bind_int(int i, std::int64_t v) { check(sqlite3_bind_int64(stmt_, i, v), "bind"); }
@@ -33,7 +48,7 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  throw StoreError(std::string("SQLite step failed: ") + sqlite3_errmsg(db_));
+  throw StoreError(std::string("SQLite step failed: ") + sqlite3_errmsg(db_), rc & 0xff);
 }
 
 void Statement::reset() {
@@ -60,7 +75,7 @@ Database::Database(const std::string& path) : path_(path) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw StoreError("cannot open results database " + path + ": " + msg);
+    throw StoreError("cannot open results database " + path + ": " + msg, SQLITE_CANTOPEN);
   }
   sqlite3_busy_timeout(db_, 5000);
   exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
@@ -71,12 +86,14 @@ Database::~Database() { sqlite3_close(db_); }
 void Database::exec(std::string_view sql) {
   std::string s(sql);
   char* err = nullptr;
-  if (sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+  if (const int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err); rc != SQLITE_OK) {
     std::string msg = err ? err : "unknown error";
     sqlite3_free(err);
-    throw StoreError(path_ + ": " + msg + " (in \"" + s.substr(0, 80) + "\")");
+    throw StoreError(path_ + ": " + msg + " (in \"" + s.substr(0, 80) + "\")", rc & 0xff);
   }
 }
+
+bool Database::autocommit() const { return sqlite3_get_autocommit(db_) != 0; }
 
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 

@@ -14,8 +14,19 @@ namespace hakari::store {
 
 class StoreError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit StoreError(const std::string& what, int sqlite_code = 0) : std::runtime_error(what), code_(sqlite_code) {}
+  // SQLite's primary result code (SQLITE_FULL, SQLITE_IOERR, …); 0 when not from SQLite.
+  int sqlite_code() const { return code_; }
+  // The disk ran out of space: nothing more can be written.
+  bool disk_full() const;
+
+ private:
+  int code_ = 0;
 };
+
+// Bytes free to an unprivileged writer on the file system holding `path` (a file or a
+// folder); -1 when unknown.
+std::int64_t bytes_free_at(const std::string& path);
 
 class Statement {
  public:
@@ -60,6 +71,8 @@ class Database {
   Database& operator=(const Database&) = delete;
 
   void exec(std::string_view sql);
+  // False while a transaction is open (SQLite may end one by itself on an error).
+  bool autocommit() const;
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
   std::int64_t last_insert_rowid() const;
   int user_version();

@@ -1,5 +1,6 @@
 #include "hakari/suite/suite.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -240,7 +242,14 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
       if (v.IsScalar()) {
         l.concurrency.push_back(static_cast<int>(r.integer(v, key, 1, 4096)));
       } else if (v.IsSequence() && v.size() > 0) {
-        for (const auto& c : v) l.concurrency.push_back(static_cast<int>(r.integer(c, key, 1, 4096)));
+        for (const auto& c : v) {
+          const int level = static_cast<int>(r.integer(c, key, 1, 4096));
+          // Two equal levels would be two cells with one key: --resume could not tell them apart.
+          if (std::find(l.concurrency.begin(), l.concurrency.end(), level) != l.concurrency.end()) {
+            r.fail(c, "'concurrency' lists " + std::to_string(level) + " twice; each level is measured once");
+          }
+          l.concurrency.push_back(level);
+        }
       } else {
         r.fail(v, "'concurrency' must be a number or a non-empty list of numbers, e.g. [1, 5, 10, 20]");
       }
@@ -249,9 +258,99 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
     if (key == "warmup") l.warmup = static_cast<int>(r.integer(v, key, 0, 100'000));
     if (key == "timeout_s") l.timeout_s = r.number(v, key, 0.001, 86'400);
     if (key == "idle_timeout_s") l.idle_timeout_s = r.number(v, key, 0.001, 86'400);
-    if (key == "cell_timeout_s") l.cell_timeout_s = r.number(v, key, 0, 7 * 86'400);
+    if (key == "cell_timeout_s") {
+      l.cell_timeout_s = r.number(v, key, 0, 7 * 86'400);
+      // Limits run on a millisecond clock: a smaller one would cut every cell at once.
+      if (l.cell_timeout_s > 0 && l.cell_timeout_s < 0.001) {
+        r.fail(v, "'cell_timeout_s' must be 0 (no limit) or at least 0.001, not " + v.Scalar());
+      }
+    }
   }
   return l;
+}
+
+// yaml-cpp keeps only the first of two equal keys in a mapping and drops the second
+// without a word, so a suite with two `targets:` would measure half of what it says.
+// The loaded tree no longer shows the duplicate; the parser's events do, in one pass
+// that never expands aliases.
+class DuplicateKeyCheck final : public YAML::EventHandler {
+ public:
+  explicit DuplicateKeyCheck(const Reader& reader) : reader_(reader) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { leaf(mark, "~"); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { leaf(mark, std::nullopt); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
+    leaf(mark, value);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    open(false);
+  }
+  void OnSequenceEnd() override { stack_.pop_back(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+    open(true);
+  }
+  void OnMapEnd() override { stack_.pop_back(); }
+
+ private:
+  struct Container {
+    bool is_map = false;
+    std::size_t children = 0;
+    std::string where;  // "the suite", "targets[1]", "defaults.env"
+    std::string last_key;
+    std::map<std::string, YAML::Mark> keys;
+  };
+
+  // A scalar, null or alias: in a mapping every other one is a key.
+  void leaf(const YAML::Mark& mark, const std::optional<std::string>& key) {
+    if (stack_.empty()) return;
+    Container& c = stack_.back();
+    const bool is_key = c.is_map && c.children % 2 == 0;
+    ++c.children;
+    if (!is_key) return;
+    c.last_key = key.value_or("*alias");
+    if (!key) return;
+    auto [it, inserted] = c.keys.emplace(*key, mark);
+    if (!inserted) {
+      throw SuiteError(reader_.file(), mark.line + 1, mark.column + 1,
+                       "'" + *key + "' is given twice in " + c.where + " (first at line " +
+                           std::to_string(it->second.line + 1) + "); give each key once");
+    }
+  }
+
+  void open(bool is_map) {
+    Container child;
+    child.is_map = is_map;
+    if (stack_.empty()) {
+      child.where = "the suite";
+    } else {
+      Container& parent = stack_.back();
+      if (!parent.is_map) {
+        child.where = parent.where + "[" + std::to_string(parent.children) + "]";
+      } else if (parent.children % 2 == 0) {
+        child.where = "a key of " + parent.where;
+      } else {
+        child.where = stack_.size() == 1 ? parent.last_key : parent.where + "." + parent.last_key;
+      }
+      ++parent.children;
+    }
+    stack_.push_back(std::move(child));
+  }
+
+  const Reader& reader_;
+  std::vector<Container> stack_;
+};
+
+void reject_duplicate_keys(const Reader& r, const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DuplicateKeyCheck check(r);
+  try {
+    parser.HandleNextDocument(check);  // YAML::Load reads the first document only
+  } catch (const YAML::Exception& e) {
+    throw SuiteError(r.file(), e.mark.line >= 0 ? e.mark.line + 1 : 1, e.mark.column >= 0 ? e.mark.column + 1 : 1, e.msg);
+  }
 }
 
 template <typename T>
@@ -275,6 +374,7 @@ Suite parse_suite(const std::string& text, const std::string& path) {
   } catch (const YAML::Exception& e) {
     throw SuiteError(path, e.mark.line >= 0 ? e.mark.line + 1 : 1, e.mark.column >= 0 ? e.mark.column + 1 : 1, e.msg);
   }
+  reject_duplicate_keys(r, text);
   if (!root.IsMap()) r.fail(root, "a suite file is a mapping with at least 'targets'");
   r.expect_map(root, "the suite", kTopKeys);
 

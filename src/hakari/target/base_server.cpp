@@ -110,7 +110,20 @@ void BaseServer::stop() {
 Reply BaseServer::probe() { return get("/v1/models", 2 * kNanosPerSecond); }
 
 bool BaseServer::alive() {
-  if (process_ && process_is_server()) return process_->running();
+  if (process_ && process_is_server()) {
+    if (!process_->running()) return false;
+    if (lost_) return false;
+    // A running process is not a running server: a wrapper whose server child died, or a
+    // server wedged for good. Any HTTP answer (a 503 while busy, too) counts as alive;
+    // two probes without one do not.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (probe().answered()) return true;
+    }
+    // A process dying right now (killed, not yet reaped) is reported by its exit.
+    if (process_->wait_exit(500 * kNanosPerMilli)) return false;
+    lost_ = "its process runs but the server stopped answering at " + base_url_ + ": " + describe(probe());
+    return false;
+  }
   // A server hakari found running stays alive after stop(); one it started (lms) does not.
   if (!started_ && !attached_) return false;
   if (lost_) return false;
@@ -121,7 +134,10 @@ bool BaseServer::alive() {
 }
 
 std::optional<std::string> BaseServer::exit_reason() {
-  if (process_ && process_is_server()) return process_->exit_reason();
+  if (process_ && process_is_server()) {
+    if (process_->running() && lost_) return lost_;
+    return process_->exit_reason();
+  }
   if (alive()) return std::nullopt;
   if (lost_) return lost_;
   return std::string("stopped");

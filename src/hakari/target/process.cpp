@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -50,10 +49,13 @@ std::vector<std::shared_ptr<Process>>& registry() {
   return r;
 }
 
+void write_launch_record();
+
 void register_group(const std::shared_ptr<Process>& p) {
   {
     std::lock_guard lock(registry_mutex());
     registry().push_back(p);
+    write_launch_record();
   }
   for (auto& slot : g_signal_slots) {
     pid_t expected = 0;
@@ -68,6 +70,7 @@ void unregister_group(const Process* p, pid_t pid) {
   }
   std::lock_guard lock(registry_mutex());
   std::erase_if(registry(), [&](const std::shared_ptr<Process>& q) { return q.get() == p; });
+  write_launch_record();
 }
 
 constexpr Nanos kAtExitGrace = 10 * kNanosPerSecond;
@@ -91,6 +94,8 @@ struct ProcInfo {
   char state = '?';
   pid_t ppid = 0;
   pid_t pgrp = 0;
+  pid_t session = 0;
+  unsigned long long start_ticks = 0;  // since boot: with the pid, names one process for good
 };
 
 std::optional<ProcInfo> read_proc(pid_t pid) {
@@ -110,10 +115,48 @@ std::optional<ProcInfo> read_proc(pid_t pid) {
   info.pid = pid;
   int ppid = 0;
   int pgrp = 0;
-  if (std::sscanf(close + 1, " %c %d %d", &info.state, &ppid, &pgrp) != 3) return std::nullopt;
+  int session = 0;
+  // state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+  // cutime cstime priority nice num_threads itrealvalue starttime
+  if (std::sscanf(close + 1, " %c %d %d %d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+                  &info.state, &ppid, &pgrp, &session, &info.start_ticks) != 5) {
+    return std::nullopt;
+  }
   info.ppid = ppid;
   info.pgrp = pgrp;
+  info.session = session;
   return info;
+}
+
+// ---- the launch record -------------------------------------------------------------------
+// One line per group hakari has running: "<hakari pid> <its start ticks> <pgid> <leader
+// start ticks> <command>". Rewritten (via a rename) whenever a group starts or ends, under
+// the registry's lock.
+
+std::string& launch_record_path() {
+  static std::string path;
+  return path;
+}
+
+void write_launch_record() {
+  const std::string& path = launch_record_path();
+  if (path.empty()) return;
+  const pid_t self = ::getpid();
+  const auto me = read_proc(self);
+  std::string text;
+  for (const auto& p : registry()) {
+    const auto leader = read_proc(p->pid());
+    text += std::to_string(self) + " " + std::to_string(me ? me->start_ticks : 0) + " " + std::to_string(p->pid()) + " " +
+            std::to_string(leader ? leader->start_ticks : 0) + " " + p->command_line() + "\n";
+  }
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) return;  // best effort: the record only helps a later cleanup
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
 }
 
 template <typename F>
@@ -200,33 +243,61 @@ std::shared_ptr<Process> Process::spawn(const ProcessSpec& spec) {
     // The log is for people; a failed note must not stop the launch.
   }
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
-  posix_spawn_file_actions_addclosefrom_np(&actions, 3);  // nothing of hakari's leaks in
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  // A session of its own: a group to signal as a whole, and no terminal whose Ctrl-C would
-  // reach the server before hakari could unload and stop it in order.
-  short flags = POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-  posix_spawnattr_setflags(&attr, flags);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  sigset_t all;
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
-  posix_spawnattr_setsigdefault(&attr, &all);
-
-  pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  // fork + exec rather than posix_spawn: the child must ask for PR_SET_PDEATHSIG, so that a
+  // hakari killed outright (SIGKILL, OOM) takes its server with it instead of leaving it
+  // holding a GPU's memory. Between fork and exec the child calls async-signal-safe
+  // functions only; an exec failure comes back through a close-on-exec pipe.
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(log_fd);
+    throw std::runtime_error(std::string("cannot run '") + program + "': " + std::strerror(errno));
+  }
+  const pid_t parent = ::getpid();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto die = [&](int err) {
+      [[maybe_unused]] auto w = ::write(report[1], &err, sizeof err);
+      ::_exit(127);
+    };
+    // A session of its own: a group to signal as a whole, and no terminal whose Ctrl-C
+    // would reach the server before hakari could unload and stop it in order.
+    if (::setsid() < 0) die(errno);
+    if (::prctl(PR_SET_PDEATHSIG, SIGTERM) != 0) die(errno);
+    if (::getppid() != parent) ::_exit(127);  // hakari died before the request took effect
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) {
+      if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &dfl, nullptr);
+    }
+    const int null_fd = ::open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || ::dup2(null_fd, 0) < 0 || ::dup2(log_fd, 1) < 0 || ::dup2(log_fd, 2) < 0) die(errno);
+    // Nothing of hakari's leaks in but the pipe, which closes on exec.
+    if (report[1] > 3) ::close_range(3, static_cast<unsigned>(report[1]) - 1, 0);
+    ::close_range(static_cast<unsigned>(report[1]) + 1, ~0U, 0);
+    ::execve(program.c_str(), argv.data(), envp.data());
+    die(errno);
+  }
+  const int fork_errno = errno;
+  ::close(report[1]);
   ::close(log_fd);
-  if (rc != 0) throw std::runtime_error("cannot run '" + program + "': " + std::strerror(rc));
+  if (pid < 0) {
+    ::close(report[0]);
+    throw std::runtime_error(std::string("cannot run '") + program + "': " + std::strerror(fork_errno));
+  }
+  int exec_errno = 0;
+  ssize_t got = 0;
+  do {
+    got = ::read(report[0], &exec_errno, sizeof exec_errno);
+  } while (got < 0 && errno == EINTR);
+  ::close(report[0]);
+  if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    throw std::runtime_error("cannot run '" + program + "': " + std::strerror(exec_errno));
+  }
 
   std::shared_ptr<Process> p(new Process());
   p->pid_ = pid;
@@ -375,6 +446,64 @@ void signal_all_groups(int sig) noexcept {
     const pid_t pgid = slot.load(std::memory_order_relaxed);
     if (pgid > 0) ::kill(-pgid, sig);
   }
+}
+
+void set_launch_record(const std::string& path) {
+  std::lock_guard lock(registry_mutex());
+  launch_record_path() = path;
+  write_launch_record();
+}
+
+std::vector<std::string> end_orphaned_launches(const std::string& path, Nanos grace) {
+  std::vector<std::string> ended;
+  std::ifstream in(path);
+  if (!in) return ended;
+  const pid_t self = ::getpid();
+  std::string line;
+  while (std::getline(in, line)) {
+    long owner = 0;
+    unsigned long long owner_ticks = 0;
+    long pgid = 0;
+    unsigned long long leader_ticks = 0;
+    int consumed = 0;
+    if (std::sscanf(line.c_str(), "%ld %llu %ld %llu %n", &owner, &owner_ticks, &pgid, &leader_ticks, &consumed) < 4 ||
+        pgid <= 1) {
+      continue;
+    }
+    if (owner == self) continue;
+    if (const auto o = read_proc(static_cast<pid_t>(owner)); o && o->start_ticks == owner_ticks) continue;  // its hakari lives
+    // The group is the one recorded if its leader is the same process, or, the leader
+    // gone, members are left in the session it made (a pid, and so a group id, is not
+    // handed out again while a group of that id exists).
+    const auto leader = read_proc(static_cast<pid_t>(pgid));
+    bool ours = leader && leader->start_ticks == leader_ticks && leader->pgrp == pgid;
+    if (!leader) {
+      for_each_proc([&](const ProcInfo& info) { ours = ours || (info.pgrp == pgid && info.session == pgid); });
+    }
+    if (!ours) continue;
+    auto gone = [&] {
+      bool left = false;
+      for_each_proc([&](const ProcInfo& info) {
+        left = left || (info.pgrp == pgid && info.state != 'Z' && info.state != 'X');
+      });
+      return !left;
+    };
+    ::kill(static_cast<pid_t>(-pgid), SIGTERM);
+    for (const Nanos deadline = now_ns() + grace; !gone() && now_ns() < deadline;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (!gone()) {
+      ::kill(static_cast<pid_t>(-pgid), SIGKILL);
+      for (const Nanos deadline = now_ns() + kKillWait; !gone() && now_ns() < deadline;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    ended.push_back("process group " + std::to_string(pgid) + " (" + line.substr(static_cast<std::size_t>(consumed)) +
+                    ") left running by hakari " + std::to_string(owner) + ", which no longer runs");
+  }
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  return ended;
 }
 
 std::vector<pid_t> group_members(pid_t pgid) {

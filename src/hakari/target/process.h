@@ -79,6 +79,14 @@ void stop_all_groups(Nanos grace);
 // Async-signal-safe: sends `sig` to every registered process group, without waiting.
 void signal_all_groups(int sig) noexcept;
 
+// Keeps a record of the process groups launched and still running at `path` (rewritten as
+// they start and end), so that a later hakari can end the servers of one that was killed
+// outright. Empty: no record.
+void set_launch_record(const std::string& path);
+// Ends (SIGTERM, `grace`, SIGKILL) every process group recorded at `path` by a hakari that
+// no longer runs, and removes the record. Returns one line per group it ended.
+std::vector<std::string> end_orphaned_launches(const std::string& path, Nanos grace);
+
 // Processes whose process group is `pgid`, from /proc.
 std::vector<pid_t> group_members(pid_t pgid);
 

@@ -88,10 +88,12 @@ struct HttpClientLoop::Transfer {
   TransferObserver* observer = nullptr;
   long status = 0;
   bool aborted_by_observer = false;
-  int attempts = 0;               // requests libcurl put on the wire for this transfer
-  bool retry_refused = false;
+  int attempts = 0;               // requests libcurl put on the wire since the last (re)start
+  bool retry_refused = false;     // libcurl wanted to re-send on its own; it was not let
+  bool response_started = false;  // some byte of a response arrived
+  int resends = 0;                // times hakari sent it again on a fresh connection
   Nanos idle_timeout = 0;
-  Nanos last_read = 0;  // 0 until the first body byte: the wait for it is bounded by the total timeout
+  Nanos last_read = 0;  // 0 until the status line: the wait for it is bounded by the total timeout
   char error_buffer[CURL_ERROR_SIZE] = {};
 };
 
@@ -102,6 +104,7 @@ size_t on_body_cb(char* data, size_t size, size_t nmemb, void* user) {
   auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
   const size_t n = size * nmemb;
   tr->last_read = t;
+  tr->response_started = true;
   if (!tr->observer->on_body(std::string_view(data, n), t)) {
     tr->aborted_by_observer = true;
     return 0;  // makes libcurl fail the transfer with CURLE_WRITE_ERROR
@@ -109,21 +112,32 @@ size_t on_body_cb(char* data, size_t size, size_t nmemb, void* user) {
   return n;
 }
 
-// libcurl silently re-sends a request when a reused connection dies before any response.
-// A benchmark must not hide that: the second attempt is refused and the request fails.
+// libcurl re-sends a request by itself when a reused connection dies before any byte of
+// the response, on whatever connection it finds next, as often as it likes. That is let
+// through once, counted, and only on a connection it has just opened; any other attempt
+// is refused, and HttpClientLoop::resend may then send it once on a fresh connection.
 int on_prereq_cb(void* user, char*, char*, int, int) {
   auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
-  if (++tr->attempts > 1) {
-    tr->retry_refused = true;
-    return CURL_PREREQFUNC_ABORT;
+  if (++tr->attempts == 1) return CURL_PREREQFUNC_OK;
+  long new_connections = 0;  // made for this transfer so far: the first attempt reused one
+  curl_easy_getinfo(tr->easy, CURLINFO_NUM_CONNECTS, &new_connections);
+  if (tr->resends == 0 && !tr->response_started && new_connections > 0) {
+    ++tr->resends;
+    tr->observer->on_resend(now_ns());
+    return CURL_PREREQFUNC_OK;
   }
-  return CURL_PREREQFUNC_OK;
+  tr->retry_refused = true;
+  return CURL_PREREQFUNC_ABORT;
 }
 
 size_t on_header_cb(char* data, size_t size, size_t nmemb, void* user) {
   const Nanos t = now_ns();
   auto* tr = static_cast<HttpClientLoop::Transfer*>(user);
   const size_t n = size * nmemb;
+  // A server that stalls after its headers is as stuck as one that stalls mid-body: the
+  // idle clock starts with the first byte of the response.
+  tr->last_read = t;
+  tr->response_started = true;
   std::string_view line(data, n);
   if (long code = parse_status_line(line); code != 0) {
     // An interim 1xx response is followed by the real status line.
@@ -228,10 +242,11 @@ TransferId HttpClientLoop::start(const HttpRequest& request, TransferObserver* o
   curl_easy_setopt(e, CURLOPT_HEADERDATA, tr.get());
   curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq_cb);
   curl_easy_setopt(e, CURLOPT_PREREQDATA, tr.get());
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout / kNanosPerMilli));
-  if (request.total_timeout > 0) {
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(request.total_timeout / kNanosPerMilli));
-  }
+  // libcurl counts in whole milliseconds and reads 0 as "no limit": a positive limit
+  // shorter than that must not silently become none.
+  auto limit_ms = [](Nanos t) { return static_cast<long>(std::max<Nanos>(t / kNanosPerMilli, 1)); };
+  if (request.connect_timeout > 0) curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, limit_ms(request.connect_timeout));
+  if (request.total_timeout > 0) curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, limit_ms(request.total_timeout));
   // libcurl's low-speed limit averages over seconds and misses a stall after a burst, so
   // the idle limit is enforced by poll() from the time of the last read.
   tr->idle_timeout = request.idle_timeout;
@@ -267,6 +282,24 @@ void HttpClientLoop::finish(Transfer* t, TransferResult result) {
   obs->on_complete(result, now);
 }
 
+// A connection that closes before any byte of the response arrived never delivered the
+// request to the server (typically a kept-alive connection the server closed as it was
+// reused: llama.cpp's server closes after every streamed response). Sending it again on a
+// fresh connection is then safe; anything after the first response byte never is.
+bool HttpClientLoop::resend(Transfer* t) {
+  if (t->resends > 0 || t->response_started || t->aborted_by_observer) return false;
+  CURL* e = t->easy;
+  curl_multi_remove_handle(as_multi(multi_), e);
+  ++t->resends;
+  t->attempts = 0;
+  t->retry_refused = false;
+  t->status = 0;
+  t->error_buffer[0] = '\0';
+  curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+  t->observer->on_resend(now_ns());
+  return curl_multi_add_handle(as_multi(multi_), e) == CURLM_OK;
+}
+
 void HttpClientLoop::cancel(TransferId id) {
   auto it = transfers_.find(id);
   if (it == transfers_.end()) return;
@@ -286,6 +319,14 @@ void HttpClientLoop::collect_done() {
     curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
     if (!t) continue;
     CURLcode code = msg->data.result;
+    // A request the server never saw: libcurl wanted to re-send it on its own (refused by
+    // on_prereq_cb), or a reused connection failed before any response byte. A fresh
+    // connection that fails so was read by the server (it may have died on the request).
+    long new_connections = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_NUM_CONNECTS, &new_connections);
+    const bool reused_and_dropped = new_connections == 0 && (code == CURLE_GOT_NOTHING || code == CURLE_SEND_ERROR ||
+                                                            code == CURLE_RECV_ERROR);
+    if ((t->retry_refused || reused_and_dropped) && resend(t)) continue;
     TransferResult r;
     r.http_status = t->status;
     r.error = classify(code);
@@ -295,9 +336,10 @@ void HttpClientLoop::collect_done() {
     if (t->aborted_by_observer) {
       r.error = TransferError::aborted;
       r.detail = "aborted by the response decoder";
-    } else if (t->retry_refused) {
+    } else if (t->retry_refused || (code == CURLE_GOT_NOTHING && !t->response_started)) {
       r.error = TransferError::recv;
-      r.detail = "the server closed the connection without a response (not retried)";
+      r.detail = t->resends > 0 ? "the server closed the connection without a response, also on a fresh connection"
+                                : "the server closed the connection without a response";
     }
     finish(t, std::move(r));
   }

@@ -23,7 +23,7 @@ struct HttpRequest {
   std::string body;
   Nanos connect_timeout = 10 * kNanosPerSecond;
   Nanos total_timeout = 0;  // 0: none
-  Nanos idle_timeout = 0;   // 0: none; else fail when a started body pauses this long
+  Nanos idle_timeout = 0;   // 0: none; else fail when a started response pauses this long
 };
 
 enum class TransferError {
@@ -51,6 +51,9 @@ class TransferObserver {
   virtual ~TransferObserver() = default;
   // The status line arrived: the first byte of the response.
   virtual void on_status(long http_status, Nanos t) = 0;
+  // The connection closed before any byte of the response arrived, so the server never
+  // saw the request; it is being sent again on a fresh connection (once per transfer).
+  virtual void on_resend(Nanos /*t*/) {}
   virtual void on_header(std::string_view /*name*/, std::string_view /*value*/) {}
   // A read of body bytes. Return false to abort the transfer (reported as `aborted`).
   virtual bool on_body(std::string_view bytes, Nanos t) = 0;
@@ -90,6 +93,7 @@ class HttpClientLoop {
   void collect_done();
   void expire_idle();
   void finish(Transfer* t, TransferResult result);
+  bool resend(Transfer* t);
   void* acquire_easy();
 
   static constexpr Nanos kIdleCheckInterval = 100 * kNanosPerMilli;

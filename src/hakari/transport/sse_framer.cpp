@@ -41,8 +41,17 @@ FrameStatus SseFramer::process_line(std::string_view line,
     if (data_.size() > max_event_bytes_) return FrameStatus::too_large;
   } else if (field == "event") {
     event_.assign(value);
+  } else if (field == "error") {
+    // Not an SSE field: llama.cpp's server writes a failure midway through a stream as
+    // `error: {json}`. Ignoring it, as the standard says, would let the `[DONE]` that
+    // follows pass the stream as a success; it becomes an event of type "error".
+    if (has_data_) data_.push_back('\n');
+    data_.append(value);
+    has_data_ = true;
+    event_.assign("error");
+    if (data_.size() > max_event_bytes_) return FrameStatus::too_large;
   }
-  // `id`, `retry` and unknown fields are ignored, as the standard says.
+  // `id`, `retry` and other unknown fields are ignored, as the standard says.
   return FrameStatus::ok;
 }
 

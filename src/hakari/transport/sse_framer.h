@@ -11,8 +11,8 @@
 namespace hakari::transport {
 
 struct SseEvent {
-  std::string_view event;  // the `event:` field; empty means "message"
-  std::string_view data;   // `data:` lines joined by '\n'
+  std::string_view event;  // the `event:` field; empty means "message"; "error" for an `error:` line
+  std::string_view data;   // `data:` (or llama.cpp's `error:`) lines joined by '\n'
 };
 
 enum class FrameStatus {
