@@ -10,7 +10,7 @@ scripts/install-deps.sh
 if [ ! -f build-asan/build.ninja ]; then
   # -O1 keeps the tests quick under ASan; -g1 gives line numbers in reports at a fraction
   # of full debug info's compile time (2 cores).
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" \
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O0 -g1" \
     -DHAKARI_SANITIZE=address,undefined -DHAKARI_BUILD_BENCH=OFF >/dev/null
 fi
 cmake --build build-asan --parallel "${HAKARI_JOBS:-$(nproc)}"

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 
 #include "hakari/core/clock.h"
 #include "support/process.h"
+#include "support/results_db.h"
 
 namespace hakari {
 namespace {
@@ -24,7 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ChildProcess;
 using testing::SimProcess;
-using Rows = std::vector<std::vector<std::string>>;
+using testing::Rows;
 
 class Robustness : public ::testing::Test {
  protected:
@@ -47,27 +47,7 @@ class Robustness : public ::testing::Test {
   }
 
   Rows query(const std::string& sql, const fs::path& db_path = {}) {
-    Rows rows;
-    const fs::path path = db_path.empty() ? dir_ / "out" / "results.db" : db_path;
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-      sqlite3_close(db);
-      ADD_FAILURE() << "cannot open " << path;
-      return rows;
-    }
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) ADD_FAILURE() << sqlite3_errmsg(db) << ": " << sql;
-    while (st && sqlite3_step(st) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int i = 0; i < sqlite3_column_count(st); ++i) {
-        const auto* t = sqlite3_column_text(st, i);
-        row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-      }
-      rows.push_back(std::move(row));
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    return rows;
+    return testing::query(db_path.empty() ? dir_ / "out" / "results.db" : db_path, sql);
   }
 
   // Waits until the results database holds at least `n` measured requests.

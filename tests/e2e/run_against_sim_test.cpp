@@ -14,6 +14,7 @@
 
 #include "hakari/metrics/request_record.h"
 #include "support/process.h"
+#include "support/results_db.h"
 #include "support/test_files.h"
 
 namespace hakari {
@@ -21,6 +22,7 @@ namespace {
 
 using testing::ChildProcess;
 using testing::SimProcess;
+using testing::query;
 
 std::filesystem::path fresh_dir(const std::string& name) {
   auto dir = std::filesystem::temp_directory_path() / ("hakari-e2e-" + std::to_string(::getpid()) + "-" + name);
@@ -47,33 +49,6 @@ RunResult hakari_run(std::vector<std::string> flags, int timeout_ms = 120'000) {
   ChildProcess p(args);
   int code = p.wait(timeout_ms);
   return {code, p.out(), p.err()};
-}
-
-// Rows of a query against results.db, each column as text.
-std::vector<std::vector<std::string>> query(const std::filesystem::path& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  std::vector<std::vector<std::string>> rows;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << "cannot open " << db_path;
-    sqlite3_close(db);
-    return rows;
-  }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-    ADD_FAILURE() << sqlite3_errmsg(db) << " in " << sql;
-  } else {
-    while (sqlite3_step(st) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int i = 0; i < sqlite3_column_count(st); ++i) {
-        const auto* t = sqlite3_column_text(st, i);
-        row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-      }
-      rows.push_back(std::move(row));
-    }
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return rows;
 }
 
 double number(simdjson::dom::element e, const char* key) {

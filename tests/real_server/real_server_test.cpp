@@ -3,7 +3,6 @@
 // server's own clock and its token counts with the server's counters, and a suite
 // launches, samples, restarts and stops real llama-server processes.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -16,6 +15,7 @@
 
 #include "support/peer_server.h"
 #include "support/process.h"
+#include "support/results_db.h"
 
 namespace hakari {
 namespace {
@@ -23,30 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using testing::ChildProcess;
 using testing::LlamaServer;
-using Rows = std::vector<std::vector<std::string>>;
-
-Rows query(const fs::path& db_path, const std::string& sql) {
-  Rows rows;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    ADD_FAILURE() << "cannot open " << db_path;
-    return rows;
-  }
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) ADD_FAILURE() << sqlite3_errmsg(db) << ": " << sql;
-  while (st && sqlite3_step(st) == SQLITE_ROW) {
-    std::vector<std::string> row;
-    for (int i = 0; i < sqlite3_column_count(st); ++i) {
-      const auto* t = sqlite3_column_text(st, i);
-      row.emplace_back(t ? reinterpret_cast<const char*>(t) : "");
-    }
-    rows.push_back(std::move(row));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return rows;
-}
+using testing::query;
+using testing::Rows;
 
 double median(std::vector<double> v) {
   if (v.empty()) return NAN;

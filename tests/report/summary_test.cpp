@@ -512,5 +512,65 @@ TEST_F(ReportCase, AnInterruptedRunSaysSoAndAFinishedOneDoesNot) {
   }
 }
 
+// The server's own token counter over a cell (warm-up included) against hakari's count
+// of the same requests: equal is said quietly, a difference loudly.
+TEST_F(ReportCase, TheServersTokenCounterIsComparedWithHakarisCount) {
+  run_.target_url = "http://127.0.0.1:8080";
+  insert_run();
+  auto& agree = add_cell("target", 1, 2, 1);  // 3 records of 4 tokens each
+  store_->insert_requests(agree.id, {record(9, 900'000'000, true)}, store::RequestTable::warmup);
+  agree.server_output_tokens = 16;
+  agree.server_output_tokens_source = "llamacpp:tokens_predicted_total (delta over the cell, warm-up included)";
+  update(agree);
+  auto& differ = add_cell("target", 2, 2);
+  differ.server_output_tokens = 11;
+  differ.server_output_tokens_source = "llamacpp:tokens_predicted_total (delta over the cell, warm-up included)";
+  update(differ);
+  add_cell("target", 4, 1);  // no counter: nothing to compare
+  const RunReport rep = report();
+  ASSERT_EQ(rep.cells.size(), 3u);
+  EXPECT_TRUE(rep.cells[0].tokens_match());
+  EXPECT_FALSE(rep.cells[1].tokens_match());
+
+  simdjson::dom::parser parser;
+  std::string text;
+  const auto doc = json(parser, rep, text);
+  const auto first = doc["cells"].at(0)["server_token_check"];
+  EXPECT_EQ(int64_t(first["server"]), 16);
+  EXPECT_EQ(int64_t(first["client"]), 16);
+  EXPECT_TRUE(bool(first["match"]));
+  EXPECT_FALSE(bool(doc["cells"].at(1)["server_token_check"]["match"]));
+  EXPECT_EQ(int64_t(doc["cells"].at(1)["server_token_check"]["client"]), 8);
+  EXPECT_TRUE(doc["cells"].at(2)["server_token_check"].is_null());
+
+  const std::string table = render_terminal_table(rep);
+  EXPECT_EQ(table.find("c=1: TOKEN COUNTS DISAGREE"), std::string::npos) << table;
+  EXPECT_NE(table.find("c=2: TOKEN COUNTS DISAGREE: the server counted 11, hakari 8 (warm-up included)"),
+            std::string::npos)
+      << table;
+  const std::string md = render_summary_markdown(rep);
+  EXPECT_NE(md.find("the server's own counter agrees (16 tokens, warm-up included)"), std::string::npos) << md;
+  EXPECT_NE(md.find("**the server's own counter says 11 tokens, hakari counted 8**"), std::string::npos) << md;
+}
+
+TEST_F(ReportCase, RequestsSentAgainOnAFreshConnectionAreCountedPerCell) {
+  run_.target_url = "http://127.0.0.1:8080";
+  insert_run();
+  const auto& cell = add_cell("target", 1, 0);
+  std::vector<RequestRecord> records{record(0, 1'000'000'000, true), record(1, 1'100'000'000, true),
+                                     record(2, 1'200'000'000, false)};
+  records[1].resends = 1;
+  records[2].resends = 1;
+  store_->insert_requests(cell.id, records);
+  const RunReport rep = report();
+  EXPECT_EQ(rep.cells[0].summary.requests_resent, 2);
+  simdjson::dom::parser parser;
+  std::string text;
+  EXPECT_EQ(int64_t(json(parser, rep, text)["cells"].at(0)["requests_resent"]), 2);
+  const std::string md = render_summary_markdown(rep);
+  EXPECT_NE(md.find("; 2 sent again on a fresh connection after the server closed a kept-alive one"), std::string::npos)
+      << md;
+}
+
 }  // namespace
 }  // namespace hakari::report
