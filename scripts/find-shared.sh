@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Prints the folder of the shared material beside the clone (peers/, datasets/):
-# $HAKARI_SHARED_DIR, or ../shared next to the repository.
+# $HAKARI_SHARED_DIR, or ../shared next to the repository (or /work/shared, where the
+# workplace keeps it).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-for d in "${HAKARI_SHARED_DIR:-}" "$repo/../shared"; do
+for d in "${HAKARI_SHARED_DIR:-}" "$repo/../shared" /work/shared; do
   if [ -n "$d" ] && [ -x "$d/peers/build-llama-server.sh" ]; then
     (cd "$d" && pwd)
     exit 0
