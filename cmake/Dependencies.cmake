@@ -12,3 +12,8 @@ endif()
 if(HAKARI_BUILD_BENCH)
   find_package(benchmark REQUIRED)
 endif()
+
+# PDF text for the summarize workload's documents (hakari::load), through Debian's
+# libpoppler-cpp-dev.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET GLOBAL poppler-cpp)

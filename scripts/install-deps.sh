@@ -5,6 +5,7 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config git
   libcurl4-openssl-dev libsqlite3-dev libsimdjson-dev libfmt-dev libcli11-dev libyaml-cpp-dev
+  libpoppler-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # The real llama.cpp server the real-server tests use is built by
   # ../shared/peers/build-llama-server.sh, whose model maker needs these (sentencepiece

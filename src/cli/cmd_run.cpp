@@ -15,6 +15,8 @@
 #include "hakari/backend/api.h"
 #include "hakari/backend/probe.h"
 #include "hakari/catalog/hardware.h"
+#include "hakari/load/duration.h"
+#include "hakari/load/schedule.h"
 #include "hakari/suite/suite.h"
 #include "hakari/transport/http_client.h"
 
@@ -29,7 +31,15 @@ struct RunOptions {
   std::string model;
   std::vector<std::string> concurrency_items{"1"};  // as typed: "1,5,10" (checked by parse_concurrency)
   std::vector<int> concurrency;
+  bool concurrency_given = false;
+  std::vector<std::string> rate_items;  // "1,2,4": open-loop levels in requests per second
+  std::vector<double> rates;
+  std::string arrival = "poisson";
+  double burstiness = 1.0;
+  std::string duration;  // per level: "90s", "10m", "24h"
+  std::string shard;     // "I/N"
   int requests = 20;
+  bool requests_given = false;
   int warmup = 1;
   std::int64_t prompt_tokens = 128;
   std::int64_t max_tokens = 128;
@@ -88,6 +98,30 @@ std::string parse_concurrency(const std::vector<std::string>& items, std::vector
   return {};
 }
 
+// "--rate 0.5,1,2": positive numbers, none empty, each once.
+std::string parse_rates(const std::vector<std::string>& items, std::vector<double>& rates) {
+  rates.clear();
+  for (const auto& item : items) {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t end = std::min(item.find(',', start), item.size());
+      const std::string text = item.substr(start, end - start);
+      if (text.empty()) return "'" + item + "' has an empty rate; give requests per second like 0.5,1,2";
+      double rate = 0;
+      const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
+      if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(rate)) {
+        return "'" + text + "' is not a number of requests per second";
+      }
+      if (rate < 0.001 || rate > 1'000'000) return text + " is not in 0.001..1000000 requests per second";
+      if (std::find(rates.begin(), rates.end(), rate) != rates.end()) return text + " is given twice; each level is measured once";
+      rates.push_back(rate);
+      if (end == item.size()) break;
+      start = end + 1;
+    }
+  }
+  return {};
+}
+
 // Time limits in seconds. Under a millisecond a limit rounds to 0, which the client reads
 // as "no limit"; NaN compares false with everything, so it is refused by name.
 std::string check_seconds(double seconds) {
@@ -117,7 +151,19 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
   suite::LoadProfile l;
   l.name = "default";
   l.concurrency = o.concurrency;
+  l.rates = o.rates;
+  if (!o.rates.empty()) {
+    // Open loop: -c, when given, is the most in flight at once.
+    l.concurrency = {o.concurrency_given ? o.concurrency.front() : 0};
+    l.arrival = o.arrival;
+    l.burstiness = o.burstiness;
+  }
+  if (!o.duration.empty()) {
+    std::string error;
+    l.duration = load::parse_duration(o.duration, error).value_or(0);
+  }
   l.requests = o.requests;
+  l.requests_given = o.requests_given || o.duration.empty();
   l.warmup = o.warmup;
   l.timeout_s = o.timeout_s;
   l.idle_timeout_s = o.idle_timeout_s;
@@ -139,6 +185,24 @@ int run_command(const RunOptions& o) {
   RunOptions flags = o;
   if (auto mistake = parse_concurrency(o.concurrency_items, flags.concurrency); !mistake.empty()) {
     return usage_error("--concurrency: " + mistake);
+  }
+  if (auto mistake = parse_rates(o.rate_items, flags.rates); !mistake.empty()) return usage_error("--rate: " + mistake);
+  if (!flags.rates.empty() && flags.concurrency_given && flags.concurrency.size() != 1) {
+    return usage_error("--concurrency: with --rate it is one number, the most requests in flight at once");
+  }
+  if (!load::parse_arrival(o.arrival)) return usage_error("--arrival: unknown '" + o.arrival + "' (choose poisson, gamma or constant)");
+  if (!std::isfinite(o.burstiness) || o.burstiness < 0.01 || o.burstiness > 100) {
+    return usage_error("--burstiness: give a number from 0.01 to 100 (1 is Poisson; below 1 burstier)");
+  }
+  if (o.burstiness != 1.0 && o.arrival != "gamma") return usage_error("--burstiness applies to --arrival gamma");
+  if (!o.duration.empty()) {
+    std::string error;
+    if (!load::parse_duration(o.duration, error)) return usage_error("--duration: " + error);
+  }
+  if (!o.shard.empty()) {
+    std::string error;
+    settings.shard = load::parse_shard(o.shard, error);
+    if (!settings.shard) return usage_error("--shard: " + error);
   }
   for (const auto& [flag, seconds] : {std::pair<const char*, double>{"--timeout-s", o.timeout_s},
                                       {"--idle-timeout-s", o.idle_timeout_s},
@@ -242,12 +306,28 @@ Command add_run_command(CLI::App& parent) {
   sub->add_option("--api", opts->api, "API to drive: " + backend::api_choices())->capture_default_str();
   sub->add_option("--model", opts->model, "Model name to request (default: the server's first model)");
   // Split by parse_concurrency, not CLI11, which would pass over an empty item.
-  sub->add_option("--concurrency,-c", opts->concurrency_items, "Concurrency levels, e.g. 1,5,10,20")
+  sub->add_option("--concurrency,-c", opts->concurrency_items,
+                  "Concurrency levels, e.g. 1,5,10,20 (with --rate: the most requests in flight)")
       ->type_name("N[,N...]")
+      ->capture_default_str()
+      ->each([opts](const std::string&) { opts->concurrency_given = true; });
+  sub->add_option("--rate", opts->rate_items,
+                  "Open loop: levels in requests per second, e.g. 1,2,4; each request is timed from its scheduled "
+                  "send, so queueing in the client or server shows")
+      ->type_name("R[,R...]");
+  sub->add_option("--arrival", opts->arrival, "Open-loop arrivals: poisson, gamma or constant")->capture_default_str();
+  sub->add_option("--burstiness", opts->burstiness, "Gamma arrivals' shape: 1 is Poisson, below 1 burstier")
       ->capture_default_str();
-  sub->add_option("--requests,-n", opts->requests, "Measured requests per concurrency level")
+  sub->add_option("--duration", opts->duration,
+                  "Per level: stop starting requests after this long (90s, 10m, 24h); without --requests, run by time")
+      ->type_name("D");
+  sub->add_option("--shard", opts->shard,
+                  "Send shard I of N of each open-loop schedule (N machines together send the whole)")
+      ->type_name("I/N");
+  sub->add_option("--requests,-n", opts->requests, "Measured requests per level")
       ->check(CLI::Range(1, 10'000'000))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([opts](const std::string&) { opts->requests_given = true; });
   sub->add_option("--warmup", opts->warmup, "Unmeasured warm-up requests before each level")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();

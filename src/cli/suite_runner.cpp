@@ -17,6 +17,8 @@
 #include "hakari/core/build_info.h"
 #include "hakari/core/host_info.h"
 #include "hakari/driver/driver.h"
+#include "hakari/load/schedule.h"
+#include "hakari/load/workload.h"
 #include "hakari/planner/gguf.h"
 #include "hakari/planner/model_spec.h"
 #include "hakari/report/summary.h"
@@ -110,18 +112,6 @@ double process_cpu_ms() {
   return ms(u.ru_utime) + ms(u.ru_stime);
 }
 
-std::string slos_text(const suite::Slos& s) {
-  std::string out;
-  auto add = [&](const char* key, const std::optional<double>& v) {
-    if (v) out += fmt::format("{}{}={}", out.empty() ? "" : ";", key, *v);
-  };
-  add("ttft_p95_ms", s.ttft_p95_ms);
-  add("tpot_p50_ms", s.tpot_p50_ms);
-  add("itl_p99_ms", s.itl_p99_ms);
-  add("e2e_p99_ms", s.e2e_p99_ms);
-  add("error_rate", s.error_rate);
-  return out;
-}
 
 class RecordSink final : public driver::DriverObserver {
  public:
@@ -246,6 +236,15 @@ std::string save_log_slice(const std::string& log, std::uintmax_t from, const fs
   return out ? dest.string() : std::string();
 }
 
+// "c=4", or "2 req/s" (open loop), with its cap: "2 req/s c≤4".
+std::string level_text(const suite::CellPlan& plan) {
+  if (plan.rate <= 0) return fmt::format("c={}", plan.concurrency);
+  return plan.concurrency > 0 ? fmt::format("{:g} req/s c≤{}", plan.rate, plan.concurrency) : fmt::format("{:g} req/s", plan.rate);
+}
+
+// A level with a duration and no count of its own runs by time alone.
+bool by_duration_only(const suite::LoadProfile& l) { return l.duration > 0 && !l.requests_given; }
+
 class SuiteRunner {
  public:
   SuiteRunner(const suite::Suite& suite, const RunSettings& settings, store::ResultsStore& results, fs::path out_dir)
@@ -271,6 +270,10 @@ class SuiteRunner {
   // A cell for `plan`: the target's server facts (if known) plus what the plan says.
   store::CellInfo cell_for(const suite::CellPlan& plan, const store::CellInfo* facts) const;
   void measure(TargetContext& ctx, const suite::CellPlan& plan);
+  // The open-loop level's arrivals: precomputed from a seed that depends only on the run's
+  // seed and the cell's identity, so a repeated run, and every shard of it, sends the same
+  // schedule; this machine's shard of it when --shard says so.
+  std::vector<driver::Arrival> schedule_of(const suite::CellPlan& plan, const suite::LoadProfile& l) const;
   void announce(const suite::CellPlan& plan);
   // A write to the database failed: the message to end the run with.
   void storage_failed(const std::exception& e);
@@ -310,7 +313,13 @@ store::CellInfo SuiteRunner::cell_for(const suite::CellPlan& plan, const store::
   cell.load_profile = l.name;
   cell.repetition = plan.repetition;
   cell.concurrency = plan.concurrency;
-  cell.requests_planned = l.requests;
+  cell.rate_rps = plan.rate;
+  if (plan.rate > 0) {
+    cell.arrival = l.arrival == "gamma" ? fmt::format("gamma(burstiness {})", l.burstiness) : l.arrival;
+    if (st_.shard) cell.shard = fmt::format("{}/{}", st_.shard->first, st_.shard->second);
+  }
+  cell.duration_s = to_s(l.duration);
+  cell.requests_planned = by_duration_only(l) ? 0 : l.requests;
   cell.warmup_requests = l.warmup;
   cell.prompt_tokens = w.prompt_tokens;
   cell.max_tokens = w.max_tokens;
@@ -343,6 +352,27 @@ void SuiteRunner::storage_failed(const std::exception& e) {
   g_stop = true;
 }
 
+std::vector<driver::Arrival> SuiteRunner::schedule_of(const suite::CellPlan& plan, const suite::LoadProfile& l) const {
+  load::ArrivalSpec spec;
+  spec.kind = load::parse_arrival(l.arrival).value_or(load::ArrivalKind::poisson);
+  spec.rate_rps = plan.rate;
+  spec.burstiness = l.burstiness;
+  // The key's readable part (before '#') names the cell; the run's seed varies it.
+  const std::string identity = plan.key.substr(0, plan.key.find('#'));
+  std::uint64_t h = 1469598103934665603ull ^ st_.prompt_seed;
+  for (char ch : identity) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+  spec.seed = h;
+  const std::vector<Nanos> times = load::arrival_times(spec, by_duration_only(l) ? 0 : l.requests, l.duration);
+  std::vector<driver::Arrival> arrivals;
+  if (st_.shard) {
+    for (const auto& s : load::shard(times, st_.shard->first, st_.shard->second)) arrivals.push_back({s.index, s.at});
+  } else {
+    arrivals.reserve(times.size());
+    for (std::size_t i = 0; i < times.size(); ++i) arrivals.push_back({static_cast<std::int64_t>(i), times[i]});
+  }
+  return arrivals;
+}
+
 void SuiteRunner::announce(const suite::CellPlan& plan) {
   if (st_.quiet) return;
   const double elapsed = to_s(now_ns() - started_);
@@ -350,10 +380,10 @@ void SuiteRunner::announce(const suite::CellPlan& plan) {
   if (cells_done_ > 0) eta = "~" + duration_text(elapsed / static_cast<double>(cells_done_) * static_cast<double>(cells_total_ - cells_done_));
   // A one-target run has one workload and one load profile: the level says it all.
   const std::string point = suite_.path.empty()
-                                ? fmt::format("c={}", plan.concurrency)
-                                : fmt::format("{} · {} · {} c={}{}", suite_.targets[plan.target].spec.name,
+                                ? level_text(plan)
+                                : fmt::format("{} · {} · {} {}{}", suite_.targets[plan.target].spec.name,
                                               suite_.workloads[plan.workload].name, suite_.loads[plan.load].name,
-                                              plan.concurrency,
+                                              level_text(plan),
                                               suite_.repetitions > 1
                                                   ? fmt::format(" rep {}/{}", plan.repetition + 1, suite_.repetitions)
                                                   : "");
@@ -399,21 +429,30 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   target.connect_timeout = st_.connect_timeout;
   target.request_timeout = static_cast<Nanos>(l.timeout_s * 1e9);
   target.idle_timeout = static_cast<Nanos>(l.idle_timeout_s * 1e9);
-  driver::WorkloadSpec workload;
-  workload.model = ctx.model;
-  workload.prompt_tokens = w.prompt_tokens;
-  workload.max_tokens = w.max_tokens;
-  workload.force_length = w.force_length;
-  workload.temperature = w.temperature;
-  workload.seed = w.seed;
-  workload.prompt_seed = st_.prompt_seed;
-  workload.keep_text = st_.save_output;
+  target.model = ctx.model;
+  target.temperature = w.temperature;
+  target.seed = w.seed;
+  target.keep_text = st_.save_output;
+  load::SyntheticWorkload workload(st_.prompt_seed, w.prompt_tokens, w.max_tokens, w.force_length);
   cell.length_forcing = w.force_length ? std::string(backend::length_forcing_method(ctx.api)) : std::string();
 
-  driver::CellPlan dp;
+  driver::LevelPlan dp;
   dp.concurrency = plan.concurrency;
-  dp.requests = l.requests;
+  dp.units = by_duration_only(l) ? 0 : l.requests;
+  dp.duration = l.duration;
   dp.warmup = l.warmup;
+  if (plan.rate > 0) {
+    dp.open_loop = true;
+    try {
+      dp.arrivals = schedule_of(plan, l);
+    } catch (const std::invalid_argument& e) {
+      cell.status = "failed";
+      cell.note = std::string("the schedule cannot be made: ") + e.what();
+      results_.update_cell(cell);
+      ++cells_done_;
+      return;
+    }
+  }
   dp.request_id_prefix = "hakari-r" + std::to_string(run_->id) + "-c" + std::to_string(cell.id);
   if (l.cell_timeout_s > 0) dp.deadline = now_ns() + static_cast<Nanos>(l.cell_timeout_s * 1e9);
 
@@ -427,7 +466,15 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   try {
     driver::Driver drv(target, workload);
     RecordSink sink(*writer_, cell.id, progress_);
-    end = drv.run_cell(dp, sink, g_stop);
+    driver::LevelResult level = drv.run_level(dp, sink, g_stop);
+    end = level.end;
+    cell.never_sent = level.never_sent;
+    if (!level.wake_delay_us.empty()) {
+      auto& d = level.wake_delay_us;
+      const std::size_t k = std::min(d.size() - 1, d.size() * 99 / 100);
+      std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(k), d.end());
+      cell.client_wake_delay_p99_us = d[k];
+    }
   } catch (const std::exception& e) {
     // The client itself could not run (no file descriptors left for its event loop):
     // the cell fails with the reason; what it measured so far is kept.
@@ -687,7 +734,7 @@ int run_suite(const suite::Suite& s, const RunSettings& settings) {
   run.suite_name = stored_suite_name;
   run.suite_path = s.path;
   run.suite_hash = s.hash;
-  run.slos = slos_text(s.slos);
+  run.slos = s.slos;
   run.seed = static_cast<std::int64_t>(settings.prompt_seed);
   run.hardware = settings.telemetry.hardware.empty() ? s.hardware : settings.telemetry.hardware;
   if (s.targets.size() == 1) {

@@ -30,6 +30,8 @@ struct RunSettings {
   TelemetryOptions telemetry;  // interval 0: none
   bool telemetry_interval_set = false;  // the flag overrides the suite's interval
   std::int64_t model_bytes = 0;
+  // This machine sends shard I of N of every open-loop schedule (--shard I/N).
+  std::optional<std::pair<int, int>> shard;
   // A one-target run has already asked the server what it is.
   std::optional<backend::ServerInfo> probed;
 };

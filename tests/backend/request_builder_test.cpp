@@ -10,7 +10,7 @@ namespace {
 GenerationParams params() {
   GenerationParams p;
   p.model = "qwen3-32b";
-  p.prompt = "Say \"hi\"\n";
+  p.messages = {{"user", "Say \"hi\"\n"}};
   p.max_tokens = 32;
   p.temperature = 0.0;
   p.seed = 7;
@@ -50,6 +50,22 @@ TEST(RequestBuilder, LlamaCppNativeUsesNPredictAndIgnoreEos) {
   std::string body;
   build_body(ApiKind::llamacpp_completion, params(), body);
   EXPECT_EQ(body, R"({"prompt":"Say \"hi\"\n","n_predict":32,"stream":true,"ignore_eos":true,"temperature":0,"seed":7})");
+}
+
+// A conversation goes to chat APIs as messages and to completion APIs as a transcript.
+TEST(RequestBuilder, AConversationIsMessagesForChatAndATranscriptForCompletions) {
+  auto p = params();
+  p.messages = {{"system", "Be brief."}, {"user", "My code is K-7."}, {"assistant", "Noted."}, {"user", "What is it?"}};
+  std::string body;
+  build_body(ApiKind::openai_chat, p, body);
+  EXPECT_NE(body.find(R"("messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"My code is K-7."},)"
+                      R"({"role":"assistant","content":"Noted."},{"role":"user","content":"What is it?"}])"),
+            std::string::npos)
+      << body;
+  build_body(ApiKind::llamacpp_completion, p, body);
+  EXPECT_NE(body.find(R"("prompt":"System: Be brief.\n\nUser: My code is K-7.\n\nAssistant: Noted.\n\nUser: What is it?\n\nAssistant:")"),
+            std::string::npos)
+      << body;
 }
 
 TEST(Api, NamesRoundTripAndShortFormsResolve) {

@@ -53,7 +53,9 @@ class Robustness : public ::testing::Test {
   // Waits until the results database holds at least `n` measured requests.
   bool wait_for_requests(int n, int timeout_ms = 30'000) {
     for (int waited = 0; waited < timeout_ms; waited += 100) {
-      if (fs::exists(dir_ / "out" / "results.db")) {
+      // The file exists a moment before its tables do.
+      if (fs::exists(dir_ / "out" / "results.db") &&
+          query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests'")[0][0] == "1") {
         const Rows r = query("SELECT COUNT(*) FROM requests");
         if (!r.empty() && std::stoi(r[0][0]) >= n) return true;
       }

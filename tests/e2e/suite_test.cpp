@@ -250,8 +250,11 @@ TEST_F(SuiteRun, CtrlCStopsTheServersItStartedAndKeepsTheMeasurements) {
       ::usleep(100'000);
       continue;
     }
-    const auto counted = query("SELECT COUNT(*) FROM requests");  // empty until the tables exist
-    if (!counted.empty() && counted[0][0] != "0") break;
+    // The file exists a moment before its tables do.
+    if (query("SELECT COUNT(*) FROM sqlite_master WHERE name = 'requests'")[0][0] == "1" &&
+        query("SELECT COUNT(*) FROM requests")[0][0] != "0") {
+      break;
+    }
     ::usleep(100'000);
   }
   ::usleep(500'000);

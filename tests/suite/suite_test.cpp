@@ -73,8 +73,7 @@ TEST(Suite, ReadsEverything) {
   EXPECT_EQ(s.loads[0].concurrency, (std::vector<int>{1, 5}));
   EXPECT_EQ(s.loads[0].warmup, 2);
   EXPECT_DOUBLE_EQ(s.loads[0].cell_timeout_s, 1800);
-  EXPECT_EQ(s.slos.ttft_p95_ms, 2000.0);
-  EXPECT_FALSE(s.slos.tpot_p50_ms);
+  EXPECT_EQ(s.slos, "ttft_p95_ms=2000;error_rate=0.01");
   EXPECT_EQ(s.hash.size(), 16u);
 }
 
@@ -219,6 +218,51 @@ TEST(SuiteErrors, MissingFile) {
   } catch (const SuiteError& e) {
     EXPECT_STREQ(e.what(), "/nonexistent/suite.yaml:1:1: cannot read the suite file");
   }
+}
+
+TEST(Suite, AnyLatencyPercentileCanBeAnObjective) {
+  const Suite s = parse_suite("targets:\n  - {name: a, url: http://x}\nslos: {ttft_p99_ms: 1500, tpot_p50_ms: 80, e2e_p90_ms: 30000}\n",
+                              "s.yaml");
+  EXPECT_EQ(s.slos, "ttft_p99_ms=1500;tpot_p50_ms=80;e2e_p90_ms=30000");
+  EXPECT_EQ(error_of("targets:\n  - {name: a, url: http://x}\nslos: {ttft_p42_ms: 1}\n").substr(0, 45),
+            "s.yaml:3:8: unknown objective 'ttft_p42_ms'; ");
+}
+
+// Open loop: one level per rate, concurrency a cap, the schedule's shape and length.
+TEST(Suite, RatesMakeOpenLoopLevelsWithTheirCapArrivalAndDuration) {
+  const Suite s = parse_suite(
+      "targets:\n  - {name: a, url: http://x}\n"
+      "loads:\n  - {name: open, rates: [2, 4.5], concurrency: 8, arrival: gamma, burstiness: 0.5, duration: 90s}\n"
+      "  - {name: uncapped, rates: 1}\n",
+      "s.yaml");
+  ASSERT_EQ(s.loads.size(), 2u);
+  EXPECT_EQ(s.loads[0].rates, (std::vector<double>{2, 4.5}));
+  EXPECT_EQ(s.loads[0].concurrency, (std::vector<int>{8}));
+  EXPECT_EQ(s.loads[0].arrival, "gamma");
+  EXPECT_EQ(s.loads[0].burstiness, 0.5);
+  EXPECT_EQ(s.loads[0].duration, 90 * kNanosPerSecond);
+  EXPECT_FALSE(s.loads[0].requests_given);
+  EXPECT_EQ(s.loads[1].concurrency, (std::vector<int>{0})) << "no cap unless given";
+  const auto cells = expand(s);
+  ASSERT_EQ(cells.size(), 3u);
+  EXPECT_EQ(cells[0].rate, 2.0);
+  EXPECT_EQ(cells[0].concurrency, 8);
+  EXPECT_EQ(cells[0].key.substr(0, cells[0].key.find('#')), "a/default/open/rate2c8/r0");
+  EXPECT_EQ(cells[1].key.substr(0, cells[1].key.find('#')), "a/default/open/rate4.5c8/r0");
+  EXPECT_EQ(cells[2].key.substr(0, cells[2].key.find('#')), "a/default/uncapped/rate1/r0");
+}
+
+TEST(SuiteErrors, OpenLoopMistakesAreNamedWhereTheyAre) {
+  const std::string t = "targets:\n  - {name: a, url: http://x}\nloads:\n";
+  EXPECT_EQ(error_of(t + "  - {name: l, rates: [1, 2], concurrency: [1, 2]}\n"),
+            "s.yaml:4:43: with 'rates', 'concurrency' is one number: the most requests in flight at once");
+  EXPECT_EQ(error_of(t + "  - {name: l, rates: [1, 1]}\n"), "s.yaml:4:26: 'rates' lists 1 twice; each level is measured once");
+  EXPECT_EQ(error_of(t + "  - {name: l, rates: 1, arrival: bursty}\n"),
+            "s.yaml:4:34: unknown arrival 'bursty' (choose poisson, gamma or constant)");
+  EXPECT_EQ(error_of(t + "  - {name: l, concurrency: 2, arrival: gamma}\n"),
+            "s.yaml:4:40: 'arrival' and 'burstiness' shape 'rates'; give 'rates' too");
+  EXPECT_EQ(error_of(t + "  - {name: l, rates: 1, burstiness: 0.5}\n"), "s.yaml:4:37: 'burstiness' applies to arrival: gamma");
+  EXPECT_EQ(error_of(t + "  - {name: l, rates: 1, duration: 10 minutes}\n").substr(0, 25), "s.yaml:4:35: 'duration': ");
 }
 
 }  // namespace

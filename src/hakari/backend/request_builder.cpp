@@ -7,8 +7,16 @@ namespace {
 
 void write_messages(JsonWriter& w, const GenerationParams& p) {
   w.key("messages").begin_array();
-  w.begin_object().field("role", "user").field("content", p.prompt).end_object();
+  for (const Message& m : p.messages) w.begin_object().field("role", m.role).field("content", m.content).end_object();
   w.end_array();
+}
+
+// The completion APIs' raw prompt; reuses one buffer across requests.
+const std::string& prompt_text(const GenerationParams& p) {
+  static thread_local std::string flat;
+  if (p.messages.size() == 1 && p.messages.front().role == "user") return p.messages.front().content;
+  flatten_messages(p.messages, flat);
+  return flat;
 }
 
 void write_openai(JsonWriter& w, ApiKind api, const GenerationParams& p) {
@@ -16,7 +24,7 @@ void write_openai(JsonWriter& w, ApiKind api, const GenerationParams& p) {
   if (api == ApiKind::openai_chat) {
     write_messages(w, p);
   } else {
-    w.field("prompt", p.prompt);
+    w.field("prompt", prompt_text(p));
   }
   w.field("max_tokens", p.max_tokens);
   w.field("stream", p.stream);
@@ -35,7 +43,7 @@ void write_ollama(JsonWriter& w, ApiKind api, const GenerationParams& p) {
   if (api == ApiKind::ollama_chat) {
     write_messages(w, p);
   } else {
-    w.field("prompt", p.prompt);
+    w.field("prompt", prompt_text(p));
   }
   w.field("stream", p.stream);
   w.key("options").begin_object();
@@ -46,7 +54,7 @@ void write_ollama(JsonWriter& w, ApiKind api, const GenerationParams& p) {
 }
 
 void write_llamacpp(JsonWriter& w, const GenerationParams& p) {
-  w.field("prompt", p.prompt);
+  w.field("prompt", prompt_text(p));
   w.field("n_predict", p.max_tokens);
   w.field("stream", p.stream);
   if (p.force_length) w.field("ignore_eos", true);
@@ -55,6 +63,16 @@ void write_llamacpp(JsonWriter& w, const GenerationParams& p) {
 }
 
 }  // namespace
+
+void flatten_messages(const std::vector<Message>& messages, std::string& out) {
+  out.clear();
+  for (const Message& m : messages) {
+    if (!out.empty()) out += "\n\n";
+    out += m.role == "system" ? "System: " : m.role == "assistant" ? "Assistant: " : "User: ";
+    out += m.content;
+  }
+  out += "\n\nAssistant:";
+}
 
 void build_body(ApiKind api, const GenerationParams& params, std::string& out) {
   out.clear();

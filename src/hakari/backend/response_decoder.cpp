@@ -29,10 +29,11 @@ std::string excerpt(std::string_view s, std::size_t max = 120) {
 }  // namespace
 
 ResponseDecoder::ResponseDecoder(ApiKind api, FrameParser& parser, bool keep_text)
-    : api_(api), parser_(parser), keep_text_(keep_text) {}
+    : api_(api), parser_(parser), keep_text_default_(keep_text), keep_text_(keep_text) {}
 
-void ResponseDecoder::begin(metrics::RequestRecord& record, std::size_t expected_tokens) {
+void ResponseDecoder::begin(metrics::RequestRecord& record, std::size_t expected_tokens, std::optional<bool> keep_text) {
   rec_ = &record;
+  keep_text_ = keep_text.value_or(keep_text_default_);
   sse_.reset();
   ndjson_.reset();
   error_body_.clear();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,8 @@ class ResponseDecoder {
   ResponseDecoder(ApiKind api, FrameParser& parser, bool keep_text = false);
 
   // Starts decoding a new response into `record` (which must outlive the response).
-  void begin(metrics::RequestRecord& record, std::size_t expected_tokens = 0);
+  // `keep_text` (default: as constructed) keeps the answer's text in the record.
+  void begin(metrics::RequestRecord& record, std::size_t expected_tokens = 0, std::optional<bool> keep_text = {});
 
   void on_status(long http_status, Nanos t);
   // The request is being sent again on a fresh connection (see transport::TransferObserver).
@@ -40,6 +42,7 @@ class ResponseDecoder {
 
   ApiKind api_;
   FrameParser& parser_;
+  bool keep_text_default_;
   bool keep_text_;
   transport::SseFramer sse_;
   transport::NdjsonFramer ndjson_;

@@ -1,6 +1,8 @@
-// Drives load against one target: issues requests as the load profile says, follows every
-// stream to its end, and hands each finished record to an observer. Knows the protocol
-// only through backend::ResponseDecoder and the network only through the HTTP loop.
+// Drives load against one target: takes what to send from a workload and when from a
+// level plan (closed loop: a number of units in flight; open loop: each unit at its
+// precomputed time), follows every stream to its end, and hands each finished record to
+// an observer. Knows the protocol only through backend::ResponseDecoder and the network
+// only through the HTTP loop.
 #pragma once
 
 #include <atomic>
@@ -13,7 +15,7 @@
 #include "hakari/backend/api.h"
 #include "hakari/backend/frame_parser.h"
 #include "hakari/core/clock.h"
-#include "hakari/load/synthetic_prompt.h"
+#include "hakari/load/workload.h"
 #include "hakari/metrics/request_record.h"
 #include "hakari/transport/http_client.h"
 
@@ -22,37 +24,41 @@ namespace hakari::driver {
 struct TargetSpec {
   std::string base_url;  // normalised, no trailing slash
   backend::ApiKind api = backend::ApiKind::openai_chat;
+  std::string model;                 // sent in requests; may be empty where the server ignores it
   std::vector<std::string> headers;  // extra request headers, e.g. Authorization
+  std::optional<double> temperature;
+  std::optional<std::int64_t> seed;  // sampling seed sent to the server
+  bool keep_text = false;            // store every answer's text (quality, --save-output)
   Nanos connect_timeout = 10 * kNanosPerSecond;
   Nanos request_timeout = 600 * kNanosPerSecond;  // whole request
   Nanos idle_timeout = 120 * kNanosPerSecond;     // no byte for this long
 };
 
-struct WorkloadSpec {
-  std::string model;
-  std::int64_t prompt_tokens = 128;
-  std::int64_t max_tokens = 128;
-  bool force_length = true;
-  std::optional<double> temperature;
-  std::optional<std::int64_t> seed;
-  std::uint64_t prompt_seed = 0;
-  bool keep_text = false;
+// A unit's start in an open-loop level: which unit, and when, from the level's start.
+struct Arrival {
+  std::int64_t unit = 0;
+  Nanos at = 0;
 };
 
-// Closed loop: `concurrency` requests in flight until `requests` have been sent, after
-// `warmup` unmeasured requests.
-struct CellPlan {
+// When the units of one level start.
+struct LevelPlan {
+  // Closed loop: `concurrency` units in flight until `units` have run (or, with units 0,
+  // until `duration`). Open loop: each of `arrivals` at its time, whatever is in flight;
+  // `concurrency` > 0 caps what may be in flight (an arrival over the cap waits and is late).
+  bool open_loop = false;
   int concurrency = 1;
-  int requests = 1;
-  int warmup = 0;
-  std::string request_id_prefix;  // request ids are "<prefix>-<index>" ("-w<index>" for warm-up)
-  Nanos deadline = 0;             // monotonic time at which the cell is cut short; 0: none
+  std::int64_t units = 1;
+  std::vector<Arrival> arrivals;
+  Nanos duration = 0;  // no unit starts, and no turn, after this long; 0: none
+  int warmup = 0;      // unmeasured units first, closed loop at min(concurrency, warmup)
+  std::string request_id_prefix;  // request ids are "<prefix>-<unit>[.<turn>]" ("-w…" for warm-up)
+  Nanos deadline = 0;             // monotonic time at which the level is cut short; 0: none
 };
 
 struct CellProgress {
   int concurrency = 0;
   bool warming_up = false;
-  std::int64_t planned = 0;
+  std::int64_t planned = 0;  // units
   std::int64_t ok = 0;
   std::int64_t failed = 0;
   std::int64_t in_flight = 0;
@@ -74,24 +80,32 @@ enum class CellEnd {
   timed_out,    // the plan's deadline passed
 };
 
+// What the client itself saw of the level: whether it kept to the schedule.
+struct LevelResult {
+  CellEnd end = CellEnd::complete;
+  std::int64_t never_sent = 0;  // scheduled units (or turns) the level ended before sending
+  // How late the loop woke for a due arrival, one sample per wake-up (µs): the client's
+  // own event-loop delay, apart from any wait for capacity.
+  std::vector<std::int32_t> wake_delay_us;
+};
+
 class Driver {
  public:
-  Driver(TargetSpec target, WorkloadSpec workload);
+  Driver(TargetSpec target, load::Workload& workload);
   ~Driver();
 
-  // Runs one cell. Returns early (cancelling what is in flight, whose records still reach
+  // Runs one level. Returns early (cancelling what is in flight, whose records still reach
   // the observer as cancelled) once `stop` becomes true or the plan's deadline passes.
-  CellEnd run_cell(const CellPlan& plan, DriverObserver& observer, const std::atomic<bool>& stop);
+  LevelResult run_level(const LevelPlan& plan, DriverObserver& observer, const std::atomic<bool>& stop);
 
  private:
   struct Stream;
-  void issue(Stream& s, std::int64_t index, bool warmup, const std::string& id_prefix);
-  CellEnd run_phase(int concurrency, std::int64_t count, bool warmup, const CellPlan& plan,
-                    DriverObserver& observer, CellProgress& progress, const std::atomic<bool>& stop);
+  class Phase;
+  Stream& idle_stream();
+  void issue(Stream& s, std::int64_t unit, load::PromptSpec spec, bool warmup, Nanos scheduled, const LevelPlan& plan);
 
   TargetSpec target_;
-  WorkloadSpec workload_;
-  load::SyntheticPrompts prompts_;
+  load::Workload& workload_;
   transport::HttpClientLoop loop_;
   backend::FrameParser parser_;
   std::vector<std::unique_ptr<Stream>> streams_;

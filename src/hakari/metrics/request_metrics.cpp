@@ -8,8 +8,13 @@ RequestTimings derive_timings(const RequestRecord& r) {
   RequestTimings t;
   if (r.sent > 0 && r.scheduled > 0) t.queue_ms = to_ms(r.sent - r.scheduled);
   if (!r.ok()) return t;
-  if (r.first_token > 0) t.ttft_ms = to_ms(r.first_token - r.sent);
+  const Nanos due = r.scheduled > 0 ? r.scheduled : r.sent;
+  if (r.first_token > 0) {
+    t.ttft_ms = to_ms(r.first_token - r.sent);
+    t.ttft_from_schedule_ms = to_ms(r.first_token - due);
+  }
   t.e2e_ms = to_ms(r.done - r.sent);
+  t.e2e_from_schedule_ms = to_ms(r.done - due);
   if (r.output_tokens > 1 && r.last_token > r.first_token) {
     t.tpot_ms = to_ms(r.last_token - r.first_token) / static_cast<double>(r.output_tokens - 1);
   }
@@ -28,14 +33,17 @@ void append_inter_token_ms(const RequestRecord& r, std::vector<double>& out) {
 
 CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64_t max_tokens) {
   CellSummary s;
-  std::vector<double> ttft, itl, tpot, e2e, queue, tps, prompt, output;
+  std::vector<double> ttft, ttft_sched, itl, tpot, e2e, e2e_sched, queue, tps, prompt, output;
   Nanos window_start = kNever;
   Nanos window_end = 0;
   for (const auto& r : records) {
     if (r.sent > 0) window_start = std::min(window_start, r.sent);
     if (r.done > 0) window_end = std::max(window_end, r.done);
     const RequestTimings t = derive_timings(r);
-    if (t.queue_ms) queue.push_back(*t.queue_ms);
+    if (t.queue_ms) {
+      queue.push_back(*t.queue_ms);
+      if (*t.queue_ms > kLateAfterMs) ++s.late_requests;
+    }
     if (r.resends > 0) ++s.requests_resent;
     if (r.status == RequestStatus::cancelled) {
       ++s.requests_cancelled;
@@ -52,7 +60,9 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
     }
     ++s.requests_ok;
     if (t.ttft_ms) ttft.push_back(*t.ttft_ms);
+    if (t.ttft_from_schedule_ms) ttft_sched.push_back(*t.ttft_from_schedule_ms);
     if (t.e2e_ms) e2e.push_back(*t.e2e_ms);
+    if (t.e2e_from_schedule_ms) e2e_sched.push_back(*t.e2e_from_schedule_ms);
     if (t.tpot_ms) tpot.push_back(*t.tpot_ms);
     if (t.output_tps) tps.push_back(*t.output_tps);
     append_inter_token_ms(r, itl);
@@ -63,9 +73,11 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
     ++s.output_count_sources[std::string(count_source_name(r.output_tokens_source))];
   }
   s.ttft_ms = describe(std::move(ttft));
+  s.ttft_from_schedule_ms = describe(std::move(ttft_sched));
   s.itl_ms = describe(std::move(itl));
   s.tpot_ms = describe(std::move(tpot));
   s.e2e_ms = describe(std::move(e2e));
+  s.e2e_from_schedule_ms = describe(std::move(e2e_sched));
   s.queue_ms = describe(std::move(queue));
   s.request_output_tps = describe(std::move(tps));
   s.prompt_tokens = describe(std::move(prompt));

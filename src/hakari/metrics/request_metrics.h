@@ -13,9 +13,17 @@
 
 namespace hakari::metrics {
 
+// A request sent more than this long after its scheduled time is late: the client, not
+// the server, held it (a cap on what may be in flight, or a client that cannot keep up).
+inline constexpr double kLateAfterMs = 1.0;
+
 struct RequestTimings {
   std::optional<double> ttft_ms;        // sent -> first chunk with generated content
   std::optional<double> e2e_ms;         // sent -> end of response
+  // The same from the time the request was due: what a user arriving then waited,
+  // including any wait in the client (no coordinated omission).
+  std::optional<double> ttft_from_schedule_ms;
+  std::optional<double> e2e_from_schedule_ms;
   std::optional<double> queue_ms;       // scheduled -> sent (client-side delay)
   std::optional<double> tpot_ms;        // (last token - first token) / (output tokens - 1)
   std::optional<double> output_tps;     // output tokens / e2e
@@ -35,10 +43,13 @@ struct CellSummary {
   std::string first_error;                     // one example, for the reader
 
   Distribution ttft_ms;
+  Distribution ttft_from_schedule_ms;
   Distribution itl_ms;
   Distribution tpot_ms;
   Distribution e2e_ms;
-  Distribution queue_ms;
+  Distribution e2e_from_schedule_ms;
+  Distribution queue_ms;  // schedule lag: scheduled -> sent, every sent request
+  std::int64_t late_requests = 0;  // sent more than kLateAfterMs after their schedule
   Distribution request_output_tps;
   Distribution prompt_tokens;
   Distribution output_tokens;

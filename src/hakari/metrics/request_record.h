@@ -69,7 +69,9 @@ struct ServerTimings {
 };
 
 struct RequestRecord {
-  std::int64_t index = 0;   // position in the cell, 0-based
+  std::int64_t index = 0;   // the unit it belongs to in the cell (a request, or a conversation), 0-based
+  std::int32_t turn = 0;    // 0-based turn within its conversation; 0 for single requests
+  std::string sample_id;    // the dataset item, document or conversation it came from; "" when synthetic
   std::string request_id;   // sent as X-Request-Id
 
   Nanos scheduled = 0;    // when the load profile meant to send it

@@ -1,5 +1,7 @@
 #include "hakari/report/summary.h"
 
+#include "hakari/metrics/objectives.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -102,26 +104,16 @@ std::string incomplete_run_warning(const store::RunInfo& run) {
 
 std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& s) {
   std::vector<SloCheck> out;
-  std::size_t i = 0;
-  while (i < objectives.size()) {
-    std::size_t end = objectives.find(';', i);
-    if (end == std::string::npos) end = objectives.size();
-    const std::string item = objectives.substr(i, end - i);
-    i = end + 1;
-    const auto eq = item.find('=');
-    if (eq == std::string::npos) continue;
+  std::string error;
+  // Stored objectives were validated when the run began; a database written by hand that
+  // holds a malformed list is judged on nothing rather than on a guess.
+  const auto parsed = metrics::parse_objectives(objectives, error);
+  if (!parsed) return out;
+  for (const auto& o : *parsed) {
     SloCheck c;
-    c.objective = item.substr(0, eq);
-    c.limit = std::strtod(item.c_str() + eq + 1, nullptr);
-    auto value = [](double v) { return std::isfinite(v) ? std::optional<double>(v) : std::nullopt; };
-    if (c.objective == "ttft_p95_ms") c.measured = value(s.ttft_ms.p95);
-    if (c.objective == "tpot_p50_ms") c.measured = value(s.tpot_ms.p50);
-    if (c.objective == "itl_p99_ms") c.measured = value(s.itl_ms.p99);
-    if (c.objective == "e2e_p99_ms") c.measured = value(s.e2e_ms.p99);
-    if (c.objective == "error_rate") {
-      const auto n = s.requests_ok + s.requests_failed;
-      if (n > 0) c.measured = static_cast<double>(s.requests_failed) / static_cast<double>(n);
-    }
+    c.objective = o.name();
+    c.limit = o.limit;
+    c.measured = metrics::measured_value(o, s);
     c.pass = c.measured && *c.measured <= c.limit;
     out.push_back(c);
   }

@@ -134,6 +134,12 @@ const std::vector<Column<CellInfo>>& cell_columns() {
       int_col<C, &C::model_bytes>("model_bytes"),
       text_col<C, &C::model_bytes_source>("model_bytes_source"),
       int_col<C, &C::concurrency>("concurrency"),
+      real_col<C, &C::rate_rps>("rate_rps"),
+      text_col<C, &C::arrival>("arrival"),
+      text_col<C, &C::shard>("shard"),
+      real_col<C, &C::duration_s>("duration_s"),
+      int_col<C, &C::never_sent>("never_sent"),
+      real_col<C, &C::client_wake_delay_p99_us>("client_wake_delay_p99_us"),
       int_col<C, &C::requests_planned>("requests_planned"),
       int_col<C, &C::warmup_requests>("warmup_requests"),
       int_col<C, &C::prompt_tokens>("prompt_tokens"),
@@ -159,6 +165,9 @@ const std::vector<Column<RequestRecord>>& request_columns() {
   using metrics::ServerTimings;
   static const std::vector<Column<R>> cols{
       int_col<R, &R::index>("idx"),
+      {"turn", "INTEGER", [](Statement& s, int i, const R& r) { s.bind_int(i, r.turn); },
+       [](const Statement& s, int i, R& r) { r.turn = static_cast<std::int32_t>(s.column_int(i)); }},
+      text_col<R, &R::sample_id>("sample_id"),
       text_col<R, &R::request_id>("request_id"),
       int_col<R, &R::scheduled>("scheduled_ns"),
       int_col<R, &R::sent>("sent_ns"),

@@ -80,7 +80,15 @@ struct CellInfo {
   std::string log_path;                  // the server's log lines during this cell
   std::int64_t model_bytes = 0;          // weights read per decode step, when known (0: unknown)
   std::string model_bytes_source;
-  std::int64_t concurrency = 0;
+  std::int64_t concurrency = 0;    // closed loop: units in flight; open loop: the cap (0: none)
+  double rate_rps = 0;             // open loop: offered requests per second; 0: closed loop
+  std::string arrival;             // open loop: "poisson", "gamma(burstiness 0.5)", "constant"
+  std::string shard;               // "I/N" when this machine sent one shard of the schedule
+  double duration_s = 0;           // the level's planned duration; 0: by count
+  std::int64_t never_sent = 0;     // units (or turns) the level ended before sending
+  // The client's own event-loop delay when waking for a due arrival (99th percentile, µs):
+  // when large, the client, not the server, was late. -1: not measured (closed loop).
+  double client_wake_delay_p99_us = -1;
   std::int64_t requests_planned = 0;
   std::int64_t warmup_requests = 0;
   std::int64_t prompt_tokens = 0;  // requested prompt length
@@ -133,7 +141,7 @@ class ResultsStore {
   // 1: runs, cells, requests, warmup_requests. 2: telemetry (series, samples, notes) and
   // the run's model size and hardware profile. 3: suites (cell keys, targets, workloads,
   // server lifecycle facts, SLOs). 4: requests re-sent on a fresh connection, the server's
-  // own output-token count per cell.
+  // own output-token count per cell, open-loop levels, conversation turns and samples.
   static constexpr int kSchemaVersion = 4;
 
   // Opens or creates the database and brings its schema to kSchemaVersion. A database

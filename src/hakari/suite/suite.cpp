@@ -3,6 +3,10 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "hakari/load/duration.h"
+#include "hakari/metrics/objectives.h"
+#include "hakari/load/schedule.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -152,9 +156,9 @@ const std::vector<std::string> kTopKeys{"name", "output", "hardware", "telemetry
 const std::vector<std::string> kTargetKeys{"name", "tool", "url", "model", "model_file", "quant", "context", "parallel",
                                           "command", "args", "env", "startup_timeout_s", "api", "model_bytes"};
 const std::vector<std::string> kWorkloadKeys{"name", "prompt_tokens", "max_tokens", "force_length", "temperature", "seed"};
-const std::vector<std::string> kLoadKeys{"name", "concurrency", "requests", "warmup", "timeout_s", "idle_timeout_s",
+const std::vector<std::string> kLoadKeys{"name",      "concurrency", "rates",          "arrival",       "burstiness",
+                                        "duration",  "requests",    "warmup",         "timeout_s",     "idle_timeout_s",
                                         "cell_timeout_s"};
-const std::vector<std::string> kSloKeys{"ttft_p95_ms", "tpot_p50_ms", "itl_p99_ms", "e2e_p99_ms", "error_rate"};
 const std::vector<std::string> kTools{"llama.cpp", "ollama", "vllm", "lmstudio"};
 const std::vector<std::string> kApis{"auto",   "openai",          "openai-chat", "openai-completions",
                                      "ollama", "ollama-chat",     "ollama-generate", "llamacpp"};
@@ -254,7 +258,39 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
         r.fail(v, "'concurrency' must be a number or a non-empty list of numbers, e.g. [1, 5, 10, 20]");
       }
     }
-    if (key == "requests") l.requests = static_cast<int>(r.integer(v, key, 1, 10'000'000));
+    if (key == "rates") {
+      l.rates.clear();
+      if (!(v.IsSequence() && v.size() > 0) && !v.IsScalar()) {
+        r.fail(v, "'rates' must be a number or a non-empty list of requests per second, e.g. [1, 2, 4, 8]");
+      }
+      auto add_rate = [&](const YAML::Node& n) {
+        const double rate = r.number(n, key, 0.001, 1'000'000);
+        if (std::find(l.rates.begin(), l.rates.end(), rate) != l.rates.end()) {
+          r.fail(n, "'rates' lists " + n.Scalar() + " twice; each level is measured once");
+        }
+        l.rates.push_back(rate);
+      };
+      if (v.IsScalar()) {
+        add_rate(v);
+      } else {
+        for (const auto& n : v) add_rate(n);
+      }
+    }
+    if (key == "arrival") {
+      l.arrival = r.string(v, key);
+      if (!load::parse_arrival(l.arrival)) r.fail(v, "unknown arrival '" + l.arrival + "' (choose poisson, gamma or constant)");
+    }
+    if (key == "burstiness") l.burstiness = r.number(v, key, 0.01, 100);
+    if (key == "duration") {
+      std::string error;
+      const auto d = load::parse_duration(v.IsScalar() ? v.Scalar() : std::string(), error);
+      if (!d) r.fail(v, "'duration': " + error);
+      l.duration = *d;
+    }
+    if (key == "requests") {
+      l.requests = static_cast<int>(r.integer(v, key, 1, 10'000'000));
+      l.requests_given = true;
+    }
     if (key == "warmup") l.warmup = static_cast<int>(r.integer(v, key, 0, 100'000));
     if (key == "timeout_s") l.timeout_s = r.number(v, key, 0.001, 86'400);
     if (key == "idle_timeout_s") l.idle_timeout_s = r.number(v, key, 0.001, 86'400);
@@ -265,6 +301,21 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
         r.fail(v, "'cell_timeout_s' must be 0 (no limit) or at least 0.001, not " + v.Scalar());
       }
     }
+  }
+  if (!l.rates.empty()) {
+    // Open loop: concurrency is not a level but the cap on what may be in flight.
+    if (const YAML::Node c = node["concurrency"]) {
+      if (l.concurrency.size() != 1) {
+        r.fail(c, "with 'rates', 'concurrency' is one number: the most requests in flight at once");
+      }
+    } else {
+      l.concurrency = {0};
+    }
+  } else if (node["arrival"] || node["burstiness"]) {
+    r.fail(node["arrival"] ? node["arrival"] : node["burstiness"], "'arrival' and 'burstiness' shape 'rates'; give 'rates' too");
+  }
+  if (l.burstiness != 1.0 && l.arrival != "gamma") {
+    r.fail(node["burstiness"], "'burstiness' applies to arrival: gamma");
   }
   return l;
 }
@@ -440,16 +491,17 @@ Suite parse_suite(const std::string& text, const std::string& path) {
     s.loads.push_back(fallback);
   }
   if (const YAML::Node slos = root["slos"]) {
-    r.expect_map(slos, "slos", kSloKeys);
+    if (!slos.IsMap()) r.fail(slos, "'slos' must be a mapping of objectives to limits, e.g. {ttft_p99_ms: 2000}");
+    std::vector<metrics::Objective> objectives;
     for (const auto& kv : slos) {
       const std::string key = kv.first.Scalar();
       const double v = key == "error_rate" ? r.number(kv.second, key, 0, 1) : r.number(kv.second, key, 0, 1e9);
-      if (key == "ttft_p95_ms") s.slos.ttft_p95_ms = v;
-      if (key == "tpot_p50_ms") s.slos.tpot_p50_ms = v;
-      if (key == "itl_p99_ms") s.slos.itl_p99_ms = v;
-      if (key == "e2e_p99_ms") s.slos.e2e_p99_ms = v;
-      if (key == "error_rate") s.slos.error_rate = v;
+      std::string error;
+      const auto parsed = metrics::parse_objectives(key + "=" + std::to_string(v), error);
+      if (!parsed) r.fail(kv.first, error);
+      objectives.push_back(parsed->front());
     }
+    s.slos = metrics::objectives_text(objectives);
   }
   return s;
 }
@@ -484,11 +536,27 @@ std::vector<CellPlan> expand(const Suite& suite) {
         const auto& ld = suite.loads[l];
         std::ostringstream load_def;
         load_def << ld.requests << '|' << ld.warmup << '|' << ld.timeout_s << '|' << ld.idle_timeout_s;
-        for (int c : ld.concurrency) {
+        if (!ld.rates.empty() || ld.duration > 0) {
+          load_def << '|' << ld.arrival << '|' << ld.burstiness << '|' << ld.duration << '|' << ld.requests_given;
+        }
+        // One level per rate (open loop), else per concurrency (closed loop).
+        std::vector<std::pair<int, double>> levels;
+        if (ld.rates.empty()) {
+          for (int c : ld.concurrency) levels.emplace_back(c, 0.0);
+        } else {
+          for (double rate : ld.rates) levels.emplace_back(ld.concurrency.front(), rate);
+        }
+        for (const auto& [c, rate] : levels) {
+          std::ostringstream level;
+          if (rate > 0) {
+            level << "rate" << rate;
+            if (c > 0) level << "c" << c;
+          } else {
+            level << "c" << c;
+          }
           for (int rep = 0; rep < suite.repetitions; ++rep) {
-            CellPlan cell{t, w, l, c, rep, {}};
-            cell.key = spec.name + "/" + wl.name + "/" + ld.name + "/c" + std::to_string(c) + "/r" +
-                       std::to_string(rep) + "#" +
+            CellPlan cell{t, w, l, c, rate, rep, {}};
+            cell.key = spec.name + "/" + wl.name + "/" + ld.name + "/" + level.str() + "/r" + std::to_string(rep) + "#" +
                        fnv1a_hex(target_def.str() + "#" + workload_def.str() + "#" + load_def.str());
             cells.push_back(std::move(cell));
           }

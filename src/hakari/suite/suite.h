@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "hakari/core/clock.h"
 #include "hakari/target/server.h"
 
 namespace hakari::suite {
@@ -44,22 +45,21 @@ struct Workload {
 
 struct LoadProfile {
   std::string name;
+  // Closed loop: each level keeps this many units in flight. Open loop (rates given): one
+  // number, the most that may be in flight at once (empty: no cap).
   std::vector<int> concurrency{1};
-  int requests = 20;  // measured requests per concurrency level
+  // Open loop: one level per rate, in requests per second, arriving as `arrival` says,
+  // precomputed from a seed so every run (and every shard) sends the same schedule.
+  std::vector<double> rates;
+  std::string arrival = "poisson";  // poisson | gamma | constant
+  double burstiness = 1.0;          // gamma's shape: < 1 burstier than Poisson, > 1 more regular
+  Nanos duration = 0;               // per level: no unit starts after it; 0: none
+  int requests = 20;  // measured units per level (requests, or conversations)
+  bool requests_given = false;      // with a duration and no count, a level runs by time alone
   int warmup = 1;
   double timeout_s = 600;       // per request
   double idle_timeout_s = 120;  // per request, between bytes
   double cell_timeout_s = 0;    // whole cell; 0 = no limit
-};
-
-// Service-level objectives a cell passes or fails; unset ones are not checked.
-struct Slos {
-  std::optional<double> ttft_p95_ms;
-  std::optional<double> tpot_p50_ms;
-  std::optional<double> itl_p99_ms;
-  std::optional<double> e2e_p99_ms;
-  std::optional<double> error_rate;  // failed / (ok + failed), 0-1
-  bool any() const { return ttft_p95_ms || tpot_p50_ms || itl_p99_ms || e2e_p99_ms || error_rate; }
 };
 
 struct Suite {
@@ -72,7 +72,9 @@ struct Suite {
   std::vector<SuiteTarget> targets;
   std::vector<Workload> workloads;
   std::vector<LoadProfile> loads;
-  Slos slos;
+  // Service-level objectives every cell is judged by, canonical ("ttft_p99_ms=2000;
+  // error_rate=0.01", see metrics/objectives.h); "" when none.
+  std::string slos;
   std::string hash;  // of the file's bytes, to tell a changed suite from the same one
 };
 
@@ -81,10 +83,11 @@ struct CellPlan {
   std::size_t target = 0;    // index into Suite::targets
   std::size_t workload = 0;  // index into Suite::workloads
   std::size_t load = 0;      // index into Suite::loads
-  int concurrency = 1;
+  int concurrency = 1;  // closed loop: units in flight; open loop: the cap (0: none)
+  double rate = 0;      // open loop: requests per second; 0: closed loop
   int repetition = 0;  // 0-based
   // Identifies the cell across runs of the same suite (for --resume):
-  // "<target>/<workload>/<load>/c<concurrency>/r<repetition>#<hash of those definitions>".
+  // "<target>/<workload>/<load>/c<concurrency>|rate<rate>/r<repetition>#<hash of those definitions>".
   std::string key;
 };
 

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <mutex>
@@ -360,16 +362,32 @@ void HttpClientLoop::expire_idle() {
   }
 }
 
-void HttpClientLoop::poll(Nanos max_wait) {
-  if (transfers_.empty()) return;
+namespace {
+
+// epoll_wait with a timeout in nanoseconds: epoll_pwait2 (Linux 5.11) where the kernel has
+// it, else whole milliseconds rounded up, so a due timer is never spun on.
+int wait_for_events(int epoll_fd, epoll_event* events, int max_events, Nanos wait) {
+  static std::atomic<bool> have_pwait2{true};
+  wait = std::clamp<Nanos>(wait, 0, 60 * kNanosPerSecond);
+  if (have_pwait2.load(std::memory_order_relaxed)) {
+    const timespec ts{static_cast<time_t>(wait / kNanosPerSecond), static_cast<long>(wait % kNanosPerSecond)};
+    const int n = epoll_pwait2(epoll_fd, events, max_events, &ts, nullptr);
+    if (n >= 0 || errno != ENOSYS) return n;
+    have_pwait2 = false;
+  }
+  return epoll_wait(epoll_fd, events, max_events, static_cast<int>((wait + kNanosPerMilli - 1) / kNanosPerMilli));
+}
+
+}  // namespace
+
+void HttpClientLoop::poll_until(Nanos deadline) {
   int running = 0;
   Nanos now = now_ns();
-  // Wake often enough to enforce idle timeouts on time, and when libcurl asks.
-  Nanos wait = std::min({max_wait, kIdleCheckInterval, std::max<Nanos>(curl_deadline_ - now, 0)});
-  // epoll counts in milliseconds; round up so a due timer is not spun on.
-  const int timeout_ms = static_cast<int>((std::clamp<Nanos>(wait, 0, 60 * kNanosPerSecond) + kNanosPerMilli - 1) / kNanosPerMilli);
+  // Wake when asked, often enough to enforce idle timeouts on time, and when libcurl asks.
+  Nanos wait = deadline - now;
+  if (!transfers_.empty()) wait = std::min({wait, kIdleCheckInterval, std::max<Nanos>(curl_deadline_ - now, 0)});
   epoll_event events[64];
-  const int n = epoll_wait(epoll_fd_, events, 64, timeout_ms);
+  const int n = wait_for_events(epoll_fd_, events, 64, wait);
   for (int i = 0; i < n; ++i) {
     const int fd = events[i].data.fd;
     if (fd == wake_fd_) {

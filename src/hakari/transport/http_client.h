@@ -79,7 +79,11 @@ class HttpClientLoop {
   void cancel_all();
 
   // Waits up to `max_wait` for activity and dispatches every callback that is due.
-  void poll(Nanos max_wait);
+  void poll(Nanos max_wait) { poll_until(now_ns() + max_wait); }
+  // Waits until `deadline` (monotonic ns, kept to microseconds, not the whole
+  // milliseconds of epoll_wait) or activity, and dispatches every callback that is due.
+  // With nothing in flight it still waits, so a schedule can sleep until its next send.
+  void poll_until(Nanos deadline);
 
   std::size_t in_flight() const { return transfers_.size(); }
 
