@@ -17,6 +17,7 @@
 #include "hakari/catalog/hardware.h"
 #include "hakari/load/duration.h"
 #include "hakari/load/schedule.h"
+#include "hakari/metrics/objectives.h"
 #include "hakari/suite/suite.h"
 #include "hakari/transport/http_client.h"
 
@@ -38,6 +39,7 @@ struct RunOptions {
   double burstiness = 1.0;
   std::string duration;  // per level: "90s", "10m", "24h"
   std::string shard;     // "I/N"
+  std::string slo;       // "ttft_p99_ms=2000,tpot_p50_ms=100"
   int requests = 20;
   bool requests_given = false;
   int warmup = 1;
@@ -168,6 +170,8 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
   l.timeout_s = o.timeout_s;
   l.idle_timeout_s = o.idle_timeout_s;
   s.loads.push_back(l);
+  std::string error;
+  if (!o.slo.empty()) s.slos = metrics::objectives_text(metrics::parse_objectives(o.slo, error).value_or(std::vector<metrics::Objective>{}));
   return s;
 }
 
@@ -198,6 +202,10 @@ int run_command(const RunOptions& o) {
   if (!o.duration.empty()) {
     std::string error;
     if (!load::parse_duration(o.duration, error)) return usage_error("--duration: " + error);
+  }
+  if (!o.slo.empty()) {
+    std::string error;
+    if (!metrics::parse_objectives(o.slo, error)) return usage_error("--slo: " + error);
   }
   if (!o.shard.empty()) {
     std::string error;
@@ -254,6 +262,10 @@ int run_command(const RunOptions& o) {
       std::fprintf(stderr, "hakari run: %s: unknown hardware profile '%s' (choose from %s)\n", o.suite_file.c_str(),
                    s.hardware.c_str(), catalog::hardware_keys().c_str());
       return kExitUsage;
+    }
+    if (!o.slo.empty()) {
+      std::string error;  // checked above
+      s.slos = metrics::objectives_text(*metrics::parse_objectives(o.slo, error));
     }
     return run_suite(s, settings);
   }
@@ -321,6 +333,10 @@ Command add_run_command(CLI::App& parent) {
   sub->add_option("--duration", opts->duration,
                   "Per level: stop starting requests after this long (90s, 10m, 24h); without --requests, run by time")
       ->type_name("D");
+  sub->add_option("--slo", opts->slo,
+                  "Objectives every level is judged by, e.g. ttft_p99_ms=2000,tpot_p50_ms=100,error_rate=0.01 "
+                  "(latencies from the schedule); they also define goodput")
+      ->type_name("OBJ=LIMIT[,...]");
   sub->add_option("--shard", opts->shard,
                   "Send shard I of N of each open-loop schedule (N machines together send the whole)")
       ->type_name("I/N");

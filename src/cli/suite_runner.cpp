@@ -19,6 +19,7 @@
 #include "hakari/driver/driver.h"
 #include "hakari/load/schedule.h"
 #include "hakari/load/workload.h"
+#include "hakari/metrics/request_metrics.h"
 #include "hakari/planner/gguf.h"
 #include "hakari/planner/model_spec.h"
 #include "hakari/report/summary.h"
@@ -469,6 +470,7 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
     driver::LevelResult level = drv.run_level(dp, sink, g_stop);
     end = level.end;
     cell.never_sent = level.never_sent;
+    cell.schedule_origin_ns = level.origin;
     if (!level.wake_delay_us.empty()) {
       auto& d = level.wake_delay_us;
       const std::size_t k = std::min(d.size() - 1, d.size() * 99 / 100);
@@ -483,6 +485,12 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   progress_.finish();
   try {
     writer_->flush();
+    // The cell's latency distributions, kept mergeable beside its raw records.
+    std::vector<store::HistogramRow> rows;
+    for (const auto& [name, h] : metrics::latency_histograms(results_.requests(cell.id))) {
+      rows.push_back(store::HistogramRow{0, cell.id, name, h.serialize()});
+    }
+    results_.put_histograms(cell.id, rows);
   } catch (const std::exception& e) {
     storage_failed(e);
   }

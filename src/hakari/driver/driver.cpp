@@ -54,6 +54,7 @@ class Driver::Phase {
 
   CellEnd run(const std::atomic<bool>& stop) {
     start_ = progress_.started = now_ns();
+    result_.origin = start_;
     stop_starting_ = plan_.duration > 0 && !warmup_ ? start_ + plan_.duration : kNever;
     for (;;) {
       const bool stopped = stop.load(std::memory_order_relaxed);
@@ -153,8 +154,14 @@ class Driver::Phase {
       } else if (rec.status == metrics::RequestStatus::failed) {
         ++progress_.failed;
       }
-      std::optional<load::PromptSpec> follow;
-      if (may_continue) follow = d_.workload_.next(s.unit, s.spec, load::Answer{rec.ok(), rec.output_text, rec.output_tokens});
+      // The workload sees every answer (a conversation's last one is scored there), even
+      // when the level is ending and no follow-up may go.
+      std::optional<load::PromptSpec> follow =
+          d_.workload_.next(s.unit, s.spec, load::Answer{rec.ok(), rec.output_text, rec.output_tokens});
+      if (!may_continue && follow) {
+        follow.reset();
+        ++result_.never_sent;  // a conversation cut before this turn could go
+      }
       // The text was kept for the workload's next turn; it is stored only when asked for.
       if (!d_.target_.keep_text) rec.output_text.clear();
       observer_.on_request_done(std::move(rec), warmup_);

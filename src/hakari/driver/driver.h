@@ -83,6 +83,7 @@ enum class CellEnd {
 // What the client itself saw of the level: whether it kept to the schedule.
 struct LevelResult {
   CellEnd end = CellEnd::complete;
+  Nanos origin = 0;  // when the measured phase began: open-loop arrivals are offsets from it
   std::int64_t never_sent = 0;  // scheduled units (or turns) the level ended before sending
   // How late the loop woke for a due arrival, one sample per wake-up (µs): the client's
   // own event-loop delay, apart from any wait for capacity.

@@ -1,5 +1,7 @@
 #include "hakari/metrics/request_metrics.h"
 
+#include <cmath>
+
 #include <algorithm>
 
 namespace hakari::metrics {
@@ -90,6 +92,28 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
     s.request_rate = static_cast<double>(s.requests_ok) / s.duration_s;
   }
   return s;
+}
+
+std::vector<std::pair<std::string, Histogram>> latency_histograms(const std::vector<RequestRecord>& records) {
+  std::vector<std::pair<std::string, Histogram>> out;
+  for (const char* name : {"ttft_us", "ttft_from_schedule_us", "itl_us", "tpot_us", "e2e_us", "e2e_from_schedule_us"}) {
+    out.emplace_back(name, Histogram());
+  }
+  auto us = [](double ms) { return static_cast<std::int64_t>(std::llround(ms * 1000)); };
+  std::vector<double> gaps;
+  for (const auto& r : records) {
+    if (!r.ok()) continue;
+    const RequestTimings t = derive_timings(r);
+    if (t.ttft_ms) out[0].second.record(us(*t.ttft_ms));
+    if (t.ttft_from_schedule_ms) out[1].second.record(us(*t.ttft_from_schedule_ms));
+    gaps.clear();
+    append_inter_token_ms(r, gaps);
+    for (double g : gaps) out[2].second.record(us(g));
+    if (t.tpot_ms) out[3].second.record(us(*t.tpot_ms));
+    if (t.e2e_ms) out[4].second.record(us(*t.e2e_ms));
+    if (t.e2e_from_schedule_ms) out[5].second.record(us(*t.e2e_from_schedule_ms));
+  }
+  return out;
 }
 
 }  // namespace hakari::metrics

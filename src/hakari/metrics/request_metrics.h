@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "hakari/metrics/histogram.h"
 #include "hakari/metrics/request_record.h"
 #include "hakari/metrics/stats.h"
 
@@ -72,5 +73,11 @@ struct CellSummary {
 
 // Summarises the records of one cell. `max_tokens` is what each request asked for.
 CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64_t max_tokens);
+
+// Every latency of a cell's successful requests as a mergeable histogram in microseconds
+// (3 significant digits), by name: ttft_us, ttft_from_schedule_us, itl_us, tpot_us,
+// e2e_us, e2e_from_schedule_us. Stored with the cell so CDFs can be drawn, and cells and
+// machines merged, without the raw records.
+std::vector<std::pair<std::string, Histogram>> latency_histograms(const std::vector<RequestRecord>& records);
 
 }  // namespace hakari::metrics

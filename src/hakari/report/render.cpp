@@ -77,9 +77,19 @@ std::string point_label(const RunReport& report, const store::CellInfo& c) {
   return label;
 }
 
+// A level as people say it: "c=4" (closed loop), "2 req/s" or "2 req/s c≤4" (open loop).
+std::string level_label(const store::CellInfo& c) {
+  if (c.rate_rps <= 0) return fmt::format("c={}", c.concurrency);
+  return c.concurrency > 0 ? fmt::format("{:g} req/s c≤{}", c.rate_rps, c.concurrency) : fmt::format("{:g} req/s", c.rate_rps);
+}
+
+// The level in a table's Concurrency column: "4", or "2/s" for an open-loop rate.
+std::string level_cell(const store::CellInfo& c) {
+  return c.rate_rps > 0 ? fmt::format("{:g}/s", c.rate_rps) : std::to_string(c.concurrency);
+}
+
 std::string cell_label(const RunReport& report, const store::CellInfo& c) {
-  return is_matrix(report) ? fmt::format("{} c={}", point_label(report, c), c.concurrency)
-                           : fmt::format("c={}", c.concurrency);
+  return is_matrix(report) ? fmt::format("{} {}", point_label(report, c), level_label(c)) : level_label(c);
 }
 
 // The Markdown columns that say which point a row is, before "Concurrency".
@@ -87,6 +97,42 @@ std::string md_point_header(const RunReport& report) { return is_matrix(report) 
 std::string md_point_align(const RunReport& report) { return is_matrix(report) ? "|---|---" : ""; }
 std::string md_point_cells(const RunReport& report, const store::CellInfo& c) {
   return is_matrix(report) ? fmt::format("| {} | {} ", escape_md(c.target), escape_md(workload_label(report, c))) : "";
+}
+
+// An open loop's schedule in one line: what was offered and how late the answers were
+// from it, beside the same from the send; and a level's goodput and degradation.
+std::string schedule_line(const CellReport& cr) {
+  const auto& s = cr.summary;
+  const auto& c = cr.cell;
+  std::vector<std::string> parts;
+  if (cr.open_loop()) {
+    parts.push_back(fmt::format("offered {:g} req/s ({}), achieved {:.2f}; TTFT p50 {} ms from the schedule, {} from the send",
+                                c.rate_rps, c.arrival.empty() ? "poisson" : c.arrival, s.request_rate,
+                                num(s.ttft_from_schedule_ms.p50), num(s.ttft_ms.p50)));
+    if (s.late_requests > 0) {
+      parts.push_back(fmt::format("{} sent late (schedule lag p99 {} ms)", s.late_requests, num(s.queue_ms.p99, 2)));
+    }
+    if (c.never_sent > 0) parts.push_back(fmt::format("{} never sent", c.never_sent));
+    if (!c.shard.empty()) parts.push_back("shard " + c.shard);
+  } else if (c.never_sent > 0) {
+    parts.push_back(fmt::format("{} turns never sent", c.never_sent));
+  }
+  if (cr.goodput_rps) parts.push_back(fmt::format("goodput {:.2f} req/s", *cr.goodput_rps));
+  if (cr.degradation) {
+    auto pct = [](double v) { return std::isfinite(v) ? fmt::format("{:+.0f} %", v) : std::string("n/a"); };
+    parts.push_back(fmt::format("per request {}, throughput {} vs the lowest level", pct(cr.degradation->per_request_pct),
+                                pct(cr.degradation->throughput_pct)));
+  }
+  std::string line;
+  for (const auto& p : parts) line += (line.empty() ? "" : "; ") + p;
+  return line;
+}
+
+std::string sweep_line(const RunReport& report, const SweepReport& sw) {
+  std::string who = sw.target + "/" + sw.workload;
+  if (several_load_profiles(report)) who += "/" + sw.load_profile;
+  if (sw.repetition > 0) who += fmt::format(" r{}", sw.repetition + 1);
+  return fmt::format("knee ({}, by {}): {}", who, sw.open_loop ? "rate" : "concurrency", sw.knee.explanation);
 }
 
 // What a row says instead of numbers: {verdict, detail}; nullopt when it has numbers.
@@ -157,7 +203,7 @@ std::string render_terminal_table(const RunReport& report) {
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
     std::string row = matrix ? fmt::format("{:<{}} ", point_label(report, cr.cell), width) : "";
-    row += fmt::format("{:>5} {:>5} {:>5} {:>6} │ ", cr.cell.concurrency, s.requests_ok, s.requests_failed,
+    row += fmt::format("{:>5} {:>5} {:>5} {:>6} │ ", level_cell(cr.cell), s.requests_ok, s.requests_failed,
                        s.requests_cancelled);
     if (auto instead = instead_of_numbers(cr)) {
       out += row + upper(instead->first) + (instead->second.empty() ? "" : ": " + instead->second) + "\n";
@@ -171,6 +217,11 @@ std::string render_terminal_table(const RunReport& report) {
     out += row + "\n";
   }
   out += "latencies in ms; TTFT/ITL/TPOT/E2E as defined in docs/metrics.md\n";
+  for (const auto& cr : report.cells) {
+    if (!cr.measured()) continue;
+    if (const std::string line = schedule_line(cr); !line.empty()) out += cell_label(report, cr.cell) + ": " + line + "\n";
+  }
+  for (const auto& sw : report.sweeps) out += sweep_line(report, sw) + "\n";
   for (const auto& cr : report.cells) {
     if (!cr.telemetry || !cr.measured()) continue;
     const auto& t = *cr.telemetry;
@@ -272,7 +323,7 @@ std::string render_summary_markdown(const RunReport& report) {
     const auto& s = cr.summary;
     md += md_point_cells(report, cr.cell);
     const std::string cut_short = cut_short_word(cr);
-    md += fmt::format("| {}{} | {} | {} | {} |", cr.cell.concurrency, cut_short.empty() ? "" : " (" + cut_short + ")",
+    md += fmt::format("| {}{} | {} | {} | {} |", level_cell(cr.cell), cut_short.empty() ? "" : " (" + cut_short + ")",
                       s.requests_ok, s.requests_failed, s.requests_cancelled);
     if (auto instead = instead_of_numbers(cr)) {
       // The verdict fills the first latency column; the other seven (and the SLO's) stay empty.
@@ -308,17 +359,48 @@ std::string render_summary_markdown(const RunReport& report) {
         "|---:|---:|---:|---:|---:|---:|\n";
   for (const auto& cr : report.cells) {
     const auto& s = cr.summary;
-    md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
+    md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} | {} | {} | {} |\n", level_cell(cr.cell),
                                                         s.requests_ok, with_ci(s.ttft_ms), with_ci(s.itl_ms, 2),
                                                         with_ci(s.tpot_ms, 2), with_ci(s.e2e_ms));
   }
 
+  const bool any_open = std::any_of(report.cells.begin(), report.cells.end(), [](const CellReport& c) { return c.open_loop(); });
+  if (any_open || !report.sweeps.empty()) {
+    md += "\n## Load levels\n\n";
+    if (any_open) {
+      md += "Open-loop levels send each request at its scheduled time; *from the schedule* is what a user arriving "
+            "then waited (it includes any wait in the client), *from the send* hides that wait.\n\n";
+    }
+    md += md_point_header(report) +
+          "| Level | Achieved req/s | TTFT p50 from schedule | TTFT p50 from send | E2E p99 from schedule | Late | "
+          "Never sent | Goodput req/s | Per request vs lowest | Throughput vs lowest |\n";
+    md += md_point_align(report) + "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const auto& cr : report.cells) {
+      if (!cr.measured()) continue;
+      const auto& s = cr.summary;
+      auto pct = [](const std::optional<metrics::Degradation>& d, bool per_request) {
+        if (!d) return std::string(kMissing);
+        const double v = per_request ? d->per_request_pct : d->throughput_pct;
+        return std::isfinite(v) ? fmt::format("{:+.0f} %", v) : std::string(kMissing);
+      };
+      md += md_point_cells(report, cr.cell) +
+            fmt::format("| {} | {:.2f} | {} | {} | {} | {} | {} | {} | {} | {} |\n", level_label(cr.cell), s.request_rate,
+                        num(s.ttft_from_schedule_ms.p50), num(s.ttft_ms.p50), num(s.e2e_from_schedule_ms.p99),
+                        s.late_requests, cr.cell.never_sent,
+                        cr.goodput_rps ? fmt::format("{:.2f}", *cr.goodput_rps) : std::string(kMissing),
+                        pct(cr.degradation, true), pct(cr.degradation, false));
+    }
+    for (const auto& sw : report.sweeps) md += "\n- " + escape_md(sweep_line(report, sw));
+    if (!report.sweeps.empty()) md += "\n";
+  }
   md += "\n## How the numbers were measured\n\n";
   for (const auto& cr : report.cells) {
     const auto& c = cr.cell;
     const auto& s = cr.summary;
     md += fmt::format("- {}: {} requests (+{} warm-up), prompt ≈{} tokens (server counted {}), max {} output tokens",
-                      matrix ? escape_md(cell_label(report, c)) : fmt::format("Concurrency {}", c.concurrency),
+                      matrix ? escape_md(cell_label(report, c))
+                             : c.rate_rps > 0 ? level_label(c)
+                                              : fmt::format("Concurrency {}", c.concurrency),
                       c.requests_planned, c.warmup_requests, c.prompt_tokens, num(s.prompt_tokens.mean, 0), c.max_tokens);
     if (c.length_forcing.empty()) {
       md += "; this API cannot force the output length, so answers may be shorter";
@@ -374,7 +456,7 @@ std::string render_summary_markdown(const RunReport& report) {
         bandwidth = "**implausible** (see below)";
       }
       md += md_point_cells(report, cr.cell) +
-            fmt::format("| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", cr.cell.concurrency,
+            fmt::format("| {} | {} / {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", level_cell(cr.cell),
                         pct(t.cpu_percent.mean), pct(t.cpu_percent.peak), gbytes(t.memory_used_bytes.peak), gpu_busy,
                         gpu_mem, t.average_power_w ? fmt::format("{:.1f} W", *t.average_power_w) : kMissing,
                         t.joules_per_output_token ? fmt::format("{:.3f} J", *t.joules_per_output_token) : kMissing,
@@ -428,7 +510,7 @@ std::string render_summary_markdown(const RunReport& report) {
           md_point_align(report) + "|---:|---|---:|\n";
     for (const auto& cr : report.cells) {
       for (const auto& [k, v] : cr.summary.errors) {
-        md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} |\n", cr.cell.concurrency, k, v);
+        md += md_point_cells(report, cr.cell) + fmt::format("| {} | {} | {} |\n", level_cell(cr.cell), k, v);
       }
     }
     for (const auto& cr : report.cells) {

@@ -4,9 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <set>
+#include <tuple>
 #include <sstream>
 
 #include "hakari/core/build_info.h"
@@ -120,6 +123,42 @@ std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::C
   return out;
 }
 
+namespace {
+
+// Groups the levels of each target × workload × load profile × repetition, lowest load
+// first, and says what the sweep shows: each level's degradation against the lowest,
+// and the knee.
+void add_sweeps(RunReport& report) {
+  std::map<std::tuple<std::string, std::string, std::string, std::int64_t, bool>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < report.cells.size(); ++i) {
+    const auto& c = report.cells[i];
+    if (!c.measured()) continue;
+    groups[{c.cell.target, c.cell.workload, c.cell.load_profile, c.cell.repetition, c.open_loop()}].push_back(i);
+  }
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2) continue;
+    std::sort(members.begin(), members.end(),
+              [&](std::size_t a, std::size_t b) { return report.cells[a].load() < report.cells[b].load(); });
+    SweepReport sweep;
+    std::tie(sweep.target, sweep.workload, sweep.load_profile, sweep.repetition, sweep.open_loop) = key;
+    sweep.cells = members;
+    std::vector<metrics::LevelPoint> points;
+    for (std::size_t i : members) {
+      const CellReport& cr = report.cells[i];
+      metrics::LevelPoint p = metrics::level_point(cr.load(), cr.summary, cr.goodput_rps.value_or(0));
+      p.slo_pass = cr.slos.empty() || cr.slo_pass();
+      points.push_back(p);
+    }
+    for (std::size_t k = 1; k < members.size(); ++k) {
+      report.cells[members[k]].degradation = metrics::degradation(points.front(), points[k]);
+    }
+    sweep.knee = metrics::find_knee(points);
+    report.sweeps.push_back(std::move(sweep));
+  }
+}
+
+}  // namespace
+
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   RunReport report;
   auto run = store.run(run_id);
@@ -131,11 +170,17 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
     if (seen_notes.emplace(note.source, note.message).second) report.telemetry_notes.push_back(std::move(note));
   }
   const catalog::HardwareProfile* hardware = catalog::find_hardware(run->hardware);
+  std::string objectives_error;
+  const metrics::RequestObjectives per_request_objectives =
+      metrics::per_request(metrics::parse_objectives(run->slos, objectives_error).value_or(std::vector<metrics::Objective>{}));
   for (auto& cell : store.cells(run_id)) {
     if (cell.status == "superseded") continue;  // an attempt a --resume measured again
     CellReport cr;
     const std::vector<metrics::RequestRecord> records = store.requests(cell.id);
     cr.summary = metrics::summarize_cell(records, cell.max_tokens);
+    if (has_per_request(per_request_objectives)) {
+      cr.goodput_rps = metrics::goodput_rps(records, per_request_objectives, cr.summary.duration_s, true);
+    }
     if (cell.server_output_tokens) {
       for (const auto& r : records) cr.client_output_tokens_all += r.output_tokens;
       for (const auto& r : store.requests(cell.id, store::RequestTable::warmup)) cr.client_output_tokens_all += r.output_tokens;
@@ -161,6 +206,7 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
     cr.cell = std::move(cell);
     report.cells.push_back(std::move(cr));
   }
+  add_sweeps(report);
   return report;
 }
 
@@ -360,6 +406,11 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   w.field("load_profile", c.load_profile);
   w.field("repetition", c.repetition);
   w.field("concurrency", c.concurrency);
+  // Open loop: the offered rate and how it arrived; closed loop: null.
+  w.field("rate_rps", cr.open_loop() ? std::optional<double>(c.rate_rps) : std::nullopt);
+  w.field("arrival", c.arrival.empty() ? std::optional<std::string>() : std::optional<std::string>(c.arrival));
+  w.field("shard", c.shard.empty() ? std::optional<std::string>() : std::optional<std::string>(c.shard));
+  w.field("duration_planned_s", c.duration_s > 0 ? std::optional<double>(c.duration_s) : std::nullopt);
   w.field("status", c.status);
   w.field("measured", cr.measured());
   w.field("model", c.model);
@@ -384,9 +435,26 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   }
   w.field("short_outputs", s.short_outputs);
   write_distribution(w, "ttft_ms", s.ttft_ms);
+  write_distribution(w, "ttft_from_schedule_ms", s.ttft_from_schedule_ms);
   write_distribution(w, "itl_ms", s.itl_ms);
   write_distribution(w, "tpot_ms", s.tpot_ms);
   write_distribution(w, "e2e_ms", s.e2e_ms);
+  write_distribution(w, "e2e_from_schedule_ms", s.e2e_from_schedule_ms);
+  write_distribution(w, "schedule_lag_ms", s.queue_ms);
+  w.field("late_requests", s.late_requests);
+  w.field("never_sent", c.never_sent);
+  w.field("client_wake_delay_p99_us",
+          c.client_wake_delay_p99_us >= 0 ? std::optional<double>(c.client_wake_delay_p99_us) : std::nullopt);
+  w.field("goodput_rps", cr.goodput_rps ? std::optional<double>(round4(*cr.goodput_rps)) : std::nullopt);
+  w.key("degradation_pct");
+  if (cr.degradation) {
+    w.begin_object();
+    w.field("per_request", round4(cr.degradation->per_request_pct));
+    w.field("throughput", round4(cr.degradation->throughput_pct));
+    w.end_object();
+  } else {
+    w.null();
+  }
   write_distribution(w, "request_output_tokens_per_s", s.request_output_tps);
   write_distribution(w, "prompt_tokens", s.prompt_tokens);
   write_distribution(w, "output_tokens", s.output_tokens);
@@ -454,6 +522,21 @@ std::string render_summary_json(const RunReport& report) {
   w.end_array();
   w.key("cells").begin_array();
   for (const auto& cr : report.cells) write_cell(w, cr);
+  w.end_array();
+  w.key("sweeps").begin_array();
+  for (const auto& sw : report.sweeps) {
+    w.begin_object();
+    w.field("target", sw.target).field("workload", sw.workload).field("load_profile", sw.load_profile);
+    w.field("repetition", sw.repetition);
+    w.field("by", sw.open_loop ? "rate_rps" : "concurrency");
+    w.key("loads").begin_array();
+    for (std::size_t i : sw.cells) w.value(report.cells[i].load());
+    w.end_array();
+    w.field("highest_passing_load", sw.knee.highest_passing_load);
+    w.field("saturation_load", sw.knee.saturation_load);
+    w.field("explanation", sw.knee.explanation);
+    w.end_object();
+  }
   w.end_array();
   w.end_object();
   out.push_back('\n');

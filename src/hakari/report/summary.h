@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "hakari/metrics/request_metrics.h"
+#include "hakari/metrics/sweep.h"
 #include "hakari/store/results_store.h"
 #include "hakari/telemetry/telemetry_summary.h"
 
@@ -48,6 +49,15 @@ struct CellReport {
   bool tokens_match() const {
     return cell.server_output_tokens && *cell.server_output_tokens == client_output_tokens_all;
   }
+  // Requests per second that met every per-request objective, judged from the schedule;
+  // unset when the run set no TTFT, TPOT or E2E objective.
+  std::optional<double> goodput_rps;
+  // Against the lowest level of its sweep (same target, workload, load profile and
+  // repetition); unset for that level itself and for a level alone.
+  std::optional<metrics::Degradation> degradation;
+  // The level's load: requests per second in an open loop, else the concurrency.
+  double load() const { return cell.rate_rps > 0 ? cell.rate_rps : static_cast<double>(cell.concurrency); }
+  bool open_loop() const { return cell.rate_rps > 0; }
 
   // Some request finished (well or not): the cell has numbers to show.
   bool measured() const { return summary.requests_ok + summary.requests_failed > 0; }
@@ -70,9 +80,19 @@ bool is_real_model_bytes_source(const std::string& source, bool simulated_server
 // Checks a cell's summary against objectives written as "ttft_p95_ms=2000;error_rate=0.01".
 std::vector<SloCheck> check_slos(const std::string& objectives, const metrics::CellSummary& summary);
 
+// Levels of one target × workload × load profile × repetition, lowest load first.
+struct SweepReport {
+  std::string target, workload, load_profile;
+  std::int64_t repetition = 0;
+  bool open_loop = false;
+  std::vector<std::size_t> cells;  // indices into RunReport::cells
+  metrics::Knee knee;
+};
+
 struct RunReport {
   store::RunInfo run;
   std::vector<CellReport> cells;
+  std::vector<SweepReport> sweeps;  // only sweeps of two or more levels
   std::vector<store::NoteRow> telemetry_notes;  // each (source, message) once, however many targets said it
 };
 

@@ -139,6 +139,7 @@ const std::vector<Column<CellInfo>>& cell_columns() {
       text_col<C, &C::shard>("shard"),
       real_col<C, &C::duration_s>("duration_s"),
       int_col<C, &C::never_sent>("never_sent"),
+      int_col<C, &C::schedule_origin_ns>("schedule_origin_ns"),
       real_col<C, &C::client_wake_delay_p99_us>("client_wake_delay_p99_us"),
       int_col<C, &C::requests_planned>("requests_planned"),
       int_col<C, &C::warmup_requests>("warmup_requests"),
@@ -256,6 +257,18 @@ const std::vector<Column<NoteRow>>& note_columns() {
       int_col<N, &N::t>("t_ns"),
       text_col<N, &N::source>("source"),
       text_col<N, &N::message>("message"),
+  };
+  return cols;
+}
+
+const std::vector<Column<HistogramRow>>& histogram_columns() {
+  using H = HistogramRow;
+  static const std::vector<Column<H>> cols{
+      {"cell_id", "INTEGER NOT NULL REFERENCES cells(id)", [](Statement& s, int i, const H& v) { s.bind_int(i, v.cell_id); },
+       [](const Statement& s, int i, H& v) { v.cell_id = s.column_int(i); }},
+      text_col<H, &H::metric>("metric"),
+      {"blob", "BLOB", [](Statement& s, int i, const H& v) { s.bind_blob(i, v.blob); },
+       [](const Statement& s, int i, H& v) { v.blob = s.column_blob(i); }},
   };
   return cols;
 }
@@ -402,6 +415,8 @@ void ResultsStore::migrate() {
     db_.exec(create_sql("samples", sample_columns()));
     db_.exec("CREATE INDEX IF NOT EXISTS samples_by_series_time ON samples(series_id, t_ns)");
     db_.exec(create_sql("telemetry_notes", note_columns()));
+    db_.exec(create_sql("histograms", histogram_columns()));
+    db_.exec("CREATE INDEX IF NOT EXISTS histograms_by_cell ON histograms(cell_id)");
     add_missing_columns(db_, "runs", run_columns());
     add_missing_columns(db_, "cells", cell_columns());
     add_missing_columns(db_, "series", series_columns());
@@ -419,6 +434,30 @@ void ResultsStore::cap_growth(std::int64_t bytes) {
   size.step();
   const std::int64_t page_size = std::max<std::int64_t>(size.column_int(0), 512);
   db_.exec("PRAGMA max_page_count = " + std::to_string(pages.column_int(0) + bytes / page_size));
+}
+
+void ResultsStore::put_histograms(std::int64_t cell_id, const std::vector<HistogramRow>& rows) {
+  std::lock_guard lock(mu_);
+  in_transaction(db_, [&] {
+    auto del = db_.prepare("DELETE FROM histograms WHERE cell_id = ? AND metric = ?");
+    auto ins = db_.prepare(insert_sql("histograms", histogram_columns()));
+    for (const auto& r : rows) {
+      del.bind_int(1, cell_id);
+      del.bind_text(2, r.metric);
+      del.step();
+      del.reset();
+      HistogramRow row = r;
+      row.cell_id = cell_id;
+      bind_all(ins, histogram_columns(), row, 1);
+      ins.step();
+      ins.reset();
+    }
+  });
+}
+
+std::vector<HistogramRow> ResultsStore::histograms(std::int64_t cell_id) {
+  std::lock_guard lock(mu_);
+  return select_by(db_, "histograms", histogram_columns(), "cell_id", cell_id, &HistogramRow::id);
 }
 
 std::int64_t ResultsStore::insert_run(RunInfo& run) {

@@ -86,6 +86,7 @@ struct CellInfo {
   std::string shard;               // "I/N" when this machine sent one shard of the schedule
   double duration_s = 0;           // the level's planned duration; 0: by count
   std::int64_t never_sent = 0;     // units (or turns) the level ended before sending
+  Nanos schedule_origin_ns = 0;    // the measured phase's start: a request's offset in the schedule is scheduled_ns minus this
   // The client's own event-loop delay when waking for a due arrival (99th percentile, µs):
   // when large, the client, not the server, was late. -1: not measured (closed loop).
   double client_wake_delay_p99_us = -1;
@@ -127,6 +128,14 @@ struct SampleRow {
   double value = 0;
 };
 
+// A cell's latency histogram (metrics::Histogram::serialize), by metric name.
+struct HistogramRow {
+  std::int64_t id = 0;
+  std::int64_t cell_id = 0;
+  std::string metric;  // "ttft_us", "e2e_from_schedule_us", ...
+  std::string blob;
+};
+
 // Something a sampler could not measure, said once per run.
 struct NoteRow {
   std::int64_t id = 0;
@@ -159,6 +168,10 @@ class ResultsStore {
   std::int64_t insert_series(SeriesRow& series);  // sets series.id
   void insert_samples(const std::vector<SampleRow>& samples);
   void insert_note(NoteRow& note);
+  // Replaces the cell's histograms of the same metrics (a cell is summarised once, but a
+  // re-summary must not duplicate them).
+  void put_histograms(std::int64_t cell_id, const std::vector<HistogramRow>& rows);
+  std::vector<HistogramRow> histograms(std::int64_t cell_id);
 
   std::vector<RunInfo> runs();
   std::optional<RunInfo> run(std::int64_t id);
