@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <memory>
 
@@ -16,7 +17,9 @@
 #include "hakari/backend/probe.h"
 #include "hakari/catalog/hardware.h"
 #include "hakari/load/duration.h"
+#include "hakari/load/length_distribution.h"
 #include "hakari/load/schedule.h"
+#include "hakari/load/weighted_choice.h"
 #include "hakari/metrics/objectives.h"
 #include "hakari/suite/suite.h"
 #include "hakari/transport/http_client.h"
@@ -45,6 +48,21 @@ struct RunOptions {
   int warmup = 1;
   std::int64_t prompt_tokens = 128;
   std::int64_t max_tokens = 128;
+  bool prompt_tokens_given = false;
+  bool max_tokens_given = false;
+  // What to send (see suite::Workload).
+  std::string workload = "synthetic";
+  std::string lang = "en";
+  std::string document;
+  int turns = 10;
+  std::string dataset;
+  std::string format = "auto";
+  bool shuffle = false;
+  std::string trace;
+  double replay_speed = 1;
+  std::string mix;  // "story:3,chat:1"
+  std::string prompt_lengths;
+  std::string output_lengths;
   bool no_force_length = false;
   std::optional<double> temperature;
   std::optional<std::int64_t> seed;
@@ -124,6 +142,49 @@ std::string parse_rates(const std::vector<std::string>& items, std::vector<doubl
   return {};
 }
 
+// The workload flags agree with --workload and name readable files.
+std::string check_workload_flags(const RunOptions& o) {
+  static const std::vector<std::string> kinds{"synthetic", "story", "summarize", "chat", "dataset", "mix", "replay"};
+  if (std::find(kinds.begin(), kinds.end(), o.workload) == kinds.end()) {
+    return "--workload: unknown '" + o.workload + "' (choose synthetic, story, summarize, chat, dataset, mix or replay)";
+  }
+  if (o.lang != "en" && o.lang != "ja") return "--lang: en or ja, not '" + o.lang + "'";
+  if (o.format != "auto" && o.format != "jsonl" && o.format != "sharegpt") {
+    return "--dataset-format: jsonl, sharegpt or auto, not '" + o.format + "'";
+  }
+  for (const auto& [flag, path] : {std::pair<const char*, std::string>{"--document", o.document},
+                                   {"--dataset", o.dataset},
+                                   {"--trace", o.trace}}) {
+    std::error_code ec;
+    if (!path.empty() && !std::filesystem::is_regular_file(path, ec)) return std::string(flag) + ": no file " + path;
+  }
+  auto uses = [&](const char* kind) {
+    return o.workload == kind || (o.workload == "mix" && o.mix.find(kind) != std::string::npos);
+  };
+  if (uses("dataset") && o.dataset.empty()) return "--workload dataset needs --dataset FILE (JSONL or ShareGPT)";
+  if (o.workload == "replay" && o.trace.empty()) return "--workload replay needs --trace FILE";
+  if (o.workload == "replay" && !o.rate_items.empty()) return "--workload replay sends on the trace's clock: leave out --rate";
+  if (o.workload == "mix") {
+    if (o.mix.empty()) return "--workload mix needs --mix, e.g. story:3,chat:1";
+    std::string error;
+    const auto choice = load::WeightedChoice::parse(o.mix, error);
+    if (!choice) return "--mix: " + error;
+    for (const auto& name : choice->names()) {
+      if (name == "mix" || name == "replay" || std::find(kinds.begin(), kinds.end(), name) == kinds.end()) {
+        return "--mix: '" + name + "' is not a workload a mix can hold (synthetic, story, summarize, chat, dataset)";
+      }
+    }
+  } else if (!o.mix.empty()) {
+    return "--mix is for --workload mix";
+  }
+  for (const auto& [flag, text] : {std::pair<const char*, std::string>{"--prompt-lengths", o.prompt_lengths},
+                                   {"--output-lengths", o.output_lengths}}) {
+    std::string error;
+    if (!text.empty() && !load::LengthDistribution::parse(text, error)) return std::string(flag) + ": " + error;
+  }
+  return {};
+}
+
 // Time limits in seconds. Under a millisecond a limit rounds to 0, which the client reads
 // as "no limit"; NaN compares false with everything, so it is refused by name.
 std::string check_seconds(double seconds) {
@@ -142,14 +203,46 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
   t.spec.url = base_url;
   t.api = o.api;
   s.targets.push_back(t);
-  suite::Workload w;
-  w.name = "default";
-  w.prompt_tokens = o.prompt_tokens;
-  w.max_tokens = o.max_tokens;
-  w.force_length = !o.no_force_length;
-  w.temperature = o.temperature;
-  w.seed = o.seed;
-  s.workloads.push_back(w);
+  // The flags' workload; a mix's parts are workloads of their own, one a kind, with the
+  // same settings.
+  auto workload_of = [&](const std::string& name, const std::string& kind) {
+    suite::Workload w;
+    w.name = name;
+    w.kind = kind;
+    // Each kind's natural lengths unless the flags say otherwise (see suite.h).
+    if (kind == "story") w.max_tokens = 2000;
+    if (kind == "summarize") w.prompt_tokens = 5000, w.max_tokens = 200;
+    if (o.prompt_tokens_given) w.prompt_tokens = o.prompt_tokens;
+    if (o.max_tokens_given || (kind != "story" && kind != "summarize")) w.max_tokens = o.max_tokens;
+    w.prompt_lengths = o.prompt_lengths;
+    w.output_lengths = o.output_lengths;
+    w.force_length = !o.no_force_length;
+    w.temperature = o.temperature;
+    w.seed = o.seed;
+    w.lang = o.lang;
+    w.document = o.document;
+    w.turns = o.turns;
+    w.dataset = o.dataset;
+    w.format = o.format;
+    w.shuffle = o.shuffle;
+    w.trace = o.trace;
+    w.speed = o.replay_speed;
+    return w;
+  };
+  if (o.workload == "mix") {
+    std::string error;
+    const auto choice = load::WeightedChoice::parse(o.mix, error);  // checked in run_command
+    suite::Workload mix = workload_of("default", "mix");
+    for (std::size_t i = 0; i < choice->names().size(); ++i) {
+      const std::string& kind = choice->names()[i];
+      mix.mix.emplace_back(kind, choice->probability(i));
+      s.workloads.push_back(workload_of(kind, kind));
+      s.workloads.back().own_cells = false;
+    }
+    s.workloads.insert(s.workloads.begin(), mix);
+  } else {
+    s.workloads.push_back(workload_of("default", o.workload));
+  }
   suite::LoadProfile l;
   l.name = "default";
   l.concurrency = o.concurrency;
@@ -207,6 +300,7 @@ int run_command(const RunOptions& o) {
     std::string error;
     if (!metrics::parse_objectives(o.slo, error)) return usage_error("--slo: " + error);
   }
+  if (auto mistake = check_workload_flags(o); !mistake.empty()) return usage_error(mistake);
   if (!o.shard.empty()) {
     std::string error;
     settings.shard = load::parse_shard(o.shard, error);
@@ -347,12 +441,45 @@ Command add_run_command(CLI::App& parent) {
   sub->add_option("--warmup", opts->warmup, "Unmeasured warm-up requests before each level")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();
-  sub->add_option("--prompt-tokens", opts->prompt_tokens, "Approximate prompt length in tokens")
+  sub->add_option("--prompt-tokens", opts->prompt_tokens,
+                  "Prompt length in tokens (summarize: the document's, 5000 unless given)")
       ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
-      ->capture_default_str();
-  sub->add_option("--max-tokens", opts->max_tokens, "Output tokens per request")
+      ->capture_default_str()
+      ->each([opts](const std::string&) { opts->prompt_tokens_given = true; });
+  sub->add_option("--max-tokens", opts->max_tokens,
+                  "Output tokens per request (story: 2000, summarize: 200 unless given; chat: per turn)")
       ->check(CLI::Range(int64_t{1}, int64_t{10'000'000}))
-      ->capture_default_str();
+      ->capture_default_str()
+      ->each([opts](const std::string&) { opts->max_tokens_given = true; });
+  auto* what = "Workload";
+  sub->add_option("--workload", opts->workload,
+                  "What to send: synthetic, story (short prompt -> long answer), summarize (document -> summary), "
+                  "chat (multi-turn), dataset (JSONL/ShareGPT), mix, replay (a trace)")
+      ->capture_default_str()
+      ->group(what);
+  sub->add_option("--lang", opts->lang, "Language of story, summarize (built-in corpus) and chat: en or ja")
+      ->capture_default_str()
+      ->group(what);
+  sub->add_option("--document", opts->document, "summarize: a text or PDF file (default: the built-in corpus)")
+      ->group(what);
+  sub->add_option("--turns", opts->turns, "chat: turns per conversation")
+      ->check(CLI::Range(2, 1000))
+      ->capture_default_str()
+      ->group(what);
+  sub->add_option("--dataset", opts->dataset, "dataset: a JSONL file of {\"prompt\",\"max_tokens\"} or a ShareGPT file")
+      ->group(what);
+  sub->add_option("--dataset-format", opts->format, "dataset: jsonl, sharegpt or auto")->capture_default_str()->group(what);
+  sub->add_flag("--shuffle", opts->shuffle, "dataset: a seeded order instead of the file's")->group(what);
+  sub->add_option("--trace", opts->trace, "replay: a trace of (time, input length, output length)")->group(what);
+  sub->add_option("--replay-speed", opts->replay_speed, "replay: 2 replays twice as fast")
+      ->check(CLI::Range(0.001, 1000.0))
+      ->capture_default_str()
+      ->group(what);
+  sub->add_option("--mix", opts->mix, "mix: weighted workloads, e.g. story:3,chat:1")->group(what);
+  sub->add_option("--prompt-lengths", opts->prompt_lengths,
+                  "Prompt lengths drawn per request: fixed:N, uniform:A-B, normal:MEAN,SD, lognormal:MEAN,SD")
+      ->group(what);
+  sub->add_option("--output-lengths", opts->output_lengths, "Output lengths drawn per request (same forms)")->group(what);
   sub->add_flag("--no-force-length", opts->no_force_length,
                 "Do not ask the server to ignore EOS (answers may then be shorter than --max-tokens)");
   sub->add_option("--temperature", opts->temperature, "Sampling temperature to send");

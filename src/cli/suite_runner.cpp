@@ -19,6 +19,8 @@
 #include "hakari/driver/driver.h"
 #include "hakari/load/schedule.h"
 #include "hakari/load/workload.h"
+#include "cli/workload_factory.h"
+#include "hakari/backend/server_tokenizer.h"
 #include "hakari/metrics/request_metrics.h"
 #include "hakari/planner/gguf.h"
 #include "hakari/planner/model_spec.h"
@@ -260,6 +262,7 @@ class SuiteRunner {
     target::Server* server = nullptr;
     std::optional<backend::ServerInfo> info;
     backend::ApiKind api = backend::ApiKind::openai_chat;
+    bool api_chosen = false;  // given by --api or the suite, not chosen by hakari
     std::string model;
     std::int64_t model_bytes = 0;
     std::string model_bytes_source;
@@ -275,6 +278,8 @@ class SuiteRunner {
   // seed and the cell's identity, so a repeated run, and every shard of it, sends the same
   // schedule; this machine's shard of it when --shard says so.
   std::vector<driver::Arrival> schedule_of(const suite::CellPlan& plan, const suite::LoadProfile& l) const;
+  // This machine's shard of a schedule (all of it without --shard).
+  std::vector<driver::Arrival> shard_of(const std::vector<driver::Arrival>& all) const;
   void announce(const suite::CellPlan& plan);
   // A write to the database failed: the message to end the run with.
   void storage_failed(const std::exception& e);
@@ -311,6 +316,7 @@ store::CellInfo SuiteRunner::cell_for(const suite::CellPlan& plan, const store::
   cell.tool = t.spec.tool.empty() ? "attach" : t.spec.tool;
   cell.quant = t.spec.quant;
   cell.workload = w.name;
+  cell.workload_kind = w.kind;
   cell.load_profile = l.name;
   cell.repetition = plan.repetition;
   cell.concurrency = plan.concurrency;
@@ -365,13 +371,18 @@ std::vector<driver::Arrival> SuiteRunner::schedule_of(const suite::CellPlan& pla
   spec.seed = h;
   const std::vector<Nanos> times = load::arrival_times(spec, by_duration_only(l) ? 0 : l.requests, l.duration);
   std::vector<driver::Arrival> arrivals;
-  if (st_.shard) {
-    for (const auto& s : load::shard(times, st_.shard->first, st_.shard->second)) arrivals.push_back({s.index, s.at});
-  } else {
-    arrivals.reserve(times.size());
-    for (std::size_t i = 0; i < times.size(); ++i) arrivals.push_back({static_cast<std::int64_t>(i), times[i]});
+  arrivals.reserve(times.size());
+  for (std::size_t i = 0; i < times.size(); ++i) arrivals.push_back({static_cast<std::int64_t>(i), times[i]});
+  return shard_of(arrivals);
+}
+
+std::vector<driver::Arrival> SuiteRunner::shard_of(const std::vector<driver::Arrival>& all) const {
+  if (!st_.shard) return all;
+  std::vector<driver::Arrival> mine;
+  for (const auto& a : all) {
+    if (a.unit % st_.shard->second == st_.shard->first) mine.push_back(a);
   }
-  return arrivals;
+  return mine;
 }
 
 void SuiteRunner::announce(const suite::CellPlan& plan) {
@@ -418,14 +429,41 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
                        &ctx.facts);
     return;
   }
+  // What to send: made before the cell starts (files read, documents cut with the
+  // target's own tokenizer), so its cost is never inside a measurement.
+  std::unique_ptr<backend::ServerTokenizer> tokenizer;
+  if (const auto dialect = backend::ServerTokenizer::for_server_kind(ctx.info->kind)) {
+    tokenizer = std::make_unique<backend::ServerTokenizer>(ctx.server->base_url(), *dialect, ctx.model, st_.headers,
+                                                           30 * kNanosPerSecond);
+  }
+  MadeWorkload made;
+  try {
+    made = make_workload(suite_, w, st_.prompt_seed, tokenizer.get(), default_datasets_dir());
+  } catch (const std::exception& e) {
+    record_failed_cell(plan, std::string("the workload cannot be made: ") + e.what(), &ctx.facts);
+    return;
+  }
+  // A conversation needs the server's chat template: a completion API hakari chose itself
+  // gives way to the same server's chat API.
+  backend::ApiKind api = ctx.api;
+  if (!ctx.api_chosen && needs_chat_api(suite_, w)) {
+    if (api == backend::ApiKind::llamacpp_completion || api == backend::ApiKind::openai_completions) {
+      api = backend::ApiKind::openai_chat;
+    } else if (api == backend::ApiKind::ollama_generate) {
+      api = backend::ApiKind::ollama_chat;
+    }
+  }
+
   store::CellInfo cell = cell_for(plan, &ctx.facts);
   cell.ordinal = ordinal_++;
   cell.started_ns = now_ns();
+  cell.api = std::string(backend::api_name(api));
+  cell.workload_detail = made.detail;
   results_.insert_cell(cell);
 
   driver::TargetSpec target;
   target.base_url = ctx.server->base_url();
-  target.api = ctx.api;
+  target.api = api;
   target.headers = st_.headers;
   target.connect_timeout = st_.connect_timeout;
   target.request_timeout = static_cast<Nanos>(l.timeout_s * 1e9);
@@ -434,15 +472,20 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   target.temperature = w.temperature;
   target.seed = w.seed;
   target.keep_text = st_.save_output;
-  load::SyntheticWorkload workload(st_.prompt_seed, w.prompt_tokens, w.max_tokens, w.force_length);
-  cell.length_forcing = w.force_length ? std::string(backend::length_forcing_method(ctx.api)) : std::string();
+  cell.length_forcing = w.force_length ? std::string(backend::length_forcing_method(api)) : std::string();
 
   driver::LevelPlan dp;
   dp.concurrency = plan.concurrency;
   dp.units = by_duration_only(l) ? 0 : l.requests;
   dp.duration = l.duration;
   dp.warmup = l.warmup;
-  if (plan.rate > 0) {
+  if (made.arrivals) {
+    // A replay runs on its trace's clock, whatever the load profile's levels say.
+    dp.open_loop = true;
+    dp.concurrency = 0;
+    dp.units = 0;
+    dp.arrivals = shard_of(*made.arrivals);
+  } else if (plan.rate > 0) {
     dp.open_loop = true;
     try {
       dp.arrivals = schedule_of(plan, l);
@@ -465,11 +508,15 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   driver::CellEnd end = driver::CellEnd::complete;
   std::string driver_error;
   try {
-    driver::Driver drv(target, workload);
+    driver::Driver drv(target, *made.workload);
     RecordSink sink(*writer_, cell.id, progress_);
     driver::LevelResult level = drv.run_level(dp, sink, g_stop);
     end = level.end;
     cell.never_sent = level.never_sent;
+    if (made.chat) {
+      cell.retention_scored = made.chat->conversations_scored();
+      cell.retention_recalled = made.chat->facts_recalled();
+    }
     cell.schedule_origin_ns = level.origin;
     if (!level.wake_delay_us.empty()) {
       auto& d = level.wake_delay_us;
@@ -573,6 +620,7 @@ void SuiteRunner::run_target(std::size_t t, const std::vector<suite::CellPlan>& 
     server->stop();
     return;
   }
+  ctx.api_chosen = st_.api || st.api != "auto";
   if (st_.api) {
     ctx.api = *st_.api;
   } else if (st.api != "auto") {

@@ -163,6 +163,28 @@ INSTANTIATE_TEST_SUITE_P(EveryApi, ApiOnRealServer,
                            return n;
                          });
 
+// A document cut to an exact length with llama-server's own /tokenize: the server counts
+// the document's 300 tokens plus the two instruction lines (and its BOS), no more.
+TEST(WorkloadsOnRealServer, SummarizeCutsTheDocumentWithTheRealTokenizer) {
+  HAKARI_REQUIRE_PEER(peer);
+  const fs::path dir = scratch_dir("summarize");
+  LlamaServer srv(peer, "tiny-q8_0.gguf", {"-np", "2", "-c", "4096", "-t", "2"}, dir / "llama-server.log");
+  const RunResult r = hakari({"run", "--target", srv.url(), "--workload", "summarize", "--prompt-tokens", "300",
+                              "--max-tokens", "16", "-n", "3", "--warmup", "0", "--out", (dir / "out").string(), "--quiet",
+                              "--telemetry-interval-ms", "0"});
+  ASSERT_EQ(r.code, 0) << r.err << r.out;
+  const fs::path db = dir / "out" / "results.db";
+  EXPECT_NE(query(db, "SELECT workload_detail FROM cells")[0][0].find("a document of 300 tokens"), std::string::npos);
+  EXPECT_NE(query(db, "SELECT workload_detail FROM cells")[0][0].find("llama.cpp /tokenize"), std::string::npos);
+  const Rows rows = query(db, "SELECT status, prompt_tokens FROM requests");
+  ASSERT_EQ(rows.size(), 3u);
+  for (const auto& row : rows) {
+    EXPECT_EQ(row[0], "ok");
+    EXPECT_GE(std::stoi(row[1]), 300);
+    EXPECT_LE(std::stoi(row[1]), 340) << "300 tokens of document, two short lines and BOS";
+  }
+}
+
 std::string target_yaml(const testing::PeerDir& peer, const std::string& name, const std::string& model,
                         const std::string& quant, const std::string& marker) {
   return "  - name: " + name + "\n    tool: llama.cpp\n    model: " + peer.model(model).string() + "\n    quant: " + quant +

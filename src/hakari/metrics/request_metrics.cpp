@@ -36,6 +36,7 @@ void append_inter_token_ms(const RequestRecord& r, std::vector<double>& out) {
 CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64_t max_tokens) {
   CellSummary s;
   std::vector<double> ttft, ttft_sched, itl, tpot, e2e, e2e_sched, queue, tps, prompt, output;
+  std::vector<std::vector<double>> ttft_turns;
   Nanos window_start = kNever;
   Nanos window_end = 0;
   for (const auto& r : records) {
@@ -62,6 +63,10 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
     }
     ++s.requests_ok;
     if (t.ttft_ms) ttft.push_back(*t.ttft_ms);
+    if (t.ttft_ms && r.turn >= 0 && r.turn < 100'000) {
+      if (ttft_turns.size() <= static_cast<std::size_t>(r.turn)) ttft_turns.resize(static_cast<std::size_t>(r.turn) + 1);
+      ttft_turns[static_cast<std::size_t>(r.turn)].push_back(*t.ttft_ms);
+    }
     if (t.ttft_from_schedule_ms) ttft_sched.push_back(*t.ttft_from_schedule_ms);
     if (t.e2e_ms) e2e.push_back(*t.e2e_ms);
     if (t.e2e_from_schedule_ms) e2e_sched.push_back(*t.e2e_from_schedule_ms);
@@ -76,6 +81,9 @@ CellSummary summarize_cell(const std::vector<RequestRecord>& records, std::int64
   }
   s.ttft_ms = describe(std::move(ttft));
   s.ttft_from_schedule_ms = describe(std::move(ttft_sched));
+  if (ttft_turns.size() > 1) {
+    for (auto& turn : ttft_turns) s.ttft_by_turn_ms.push_back(describe(std::move(turn)));
+  }
   s.itl_ms = describe(std::move(itl));
   s.tpot_ms = describe(std::move(tpot));
   s.e2e_ms = describe(std::move(e2e));

@@ -51,6 +51,9 @@ struct CellSummary {
   Distribution e2e_from_schedule_ms;
   Distribution queue_ms;  // schedule lag: scheduled -> sent, every sent request
   std::int64_t late_requests = 0;  // sent more than kLateAfterMs after their schedule
+  // Conversations: TTFT of each turn (index = 0-based turn), showing what the growing
+  // history and a prefix cache do; empty for single requests.
+  std::vector<Distribution> ttft_by_turn_ms;
   Distribution request_output_tps;
   Distribution prompt_tokens;
   Distribution output_tokens;

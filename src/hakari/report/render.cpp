@@ -117,6 +117,15 @@ std::string schedule_line(const CellReport& cr) {
   } else if (c.never_sent > 0) {
     parts.push_back(fmt::format("{} turns never sent", c.never_sent));
   }
+  if (!s.ttft_by_turn_ms.empty()) {
+    std::string turns;
+    for (const auto& d : s.ttft_by_turn_ms) turns += (turns.empty() ? "" : " ") + num(d.p50);
+    parts.push_back("TTFT p50 by turn " + turns + " ms");
+  }
+  if (c.retention_scored > 0) {
+    parts.push_back(fmt::format("context retention {}/{} ({:.0f} %)", c.retention_recalled, c.retention_scored,
+                                100.0 * static_cast<double>(c.retention_recalled) / static_cast<double>(c.retention_scored)));
+  }
   if (cr.goodput_rps) parts.push_back(fmt::format("goodput {:.2f} req/s", *cr.goodput_rps));
   if (cr.degradation) {
     auto pct = [](double v) { return std::isfinite(v) ? fmt::format("{:+.0f} %", v) : std::string("n/a"); };
@@ -402,6 +411,7 @@ std::string render_summary_markdown(const RunReport& report) {
                              : c.rate_rps > 0 ? level_label(c)
                                               : fmt::format("Concurrency {}", c.concurrency),
                       c.requests_planned, c.warmup_requests, c.prompt_tokens, num(s.prompt_tokens.mean, 0), c.max_tokens);
+    if (!c.workload_detail.empty()) md += "; " + escape_md(c.workload_detail);
     if (c.length_forcing.empty()) {
       md += "; this API cannot force the output length, so answers may be shorter";
     } else {

@@ -411,6 +411,8 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   w.field("arrival", c.arrival.empty() ? std::optional<std::string>() : std::optional<std::string>(c.arrival));
   w.field("shard", c.shard.empty() ? std::optional<std::string>() : std::optional<std::string>(c.shard));
   w.field("duration_planned_s", c.duration_s > 0 ? std::optional<double>(c.duration_s) : std::nullopt);
+  w.field("workload_kind", c.workload_kind.empty() ? std::string("synthetic") : c.workload_kind);
+  w.field("workload_detail", c.workload_detail);
   w.field("status", c.status);
   w.field("measured", cr.measured());
   w.field("model", c.model);
@@ -442,6 +444,22 @@ void write_cell(JsonWriter& w, const CellReport& cr) {
   write_distribution(w, "e2e_from_schedule_ms", s.e2e_from_schedule_ms);
   write_distribution(w, "schedule_lag_ms", s.queue_ms);
   w.field("late_requests", s.late_requests);
+  w.key("ttft_by_turn_ms").begin_array();
+  for (std::size_t turn = 0; turn < s.ttft_by_turn_ms.size(); ++turn) {
+    const auto& d = s.ttft_by_turn_ms[turn];
+    w.begin_object().field("turn", static_cast<std::int64_t>(turn + 1)).field("n", static_cast<std::int64_t>(d.n));
+    w.field("p50", d.n ? std::optional<double>(round4(d.p50)) : std::nullopt);
+    w.field("mean", d.n ? std::optional<double>(round4(d.mean)) : std::nullopt).end_object();
+  }
+  w.end_array();
+  w.key("context_retention");
+  if (c.retention_scored > 0) {
+    w.begin_object().field("scored", c.retention_scored).field("recalled", c.retention_recalled);
+    w.field("fraction", round4(static_cast<double>(c.retention_recalled) / static_cast<double>(c.retention_scored)));
+    w.end_object();
+  } else {
+    w.null();
+  }
   w.field("never_sent", c.never_sent);
   w.field("client_wake_delay_p99_us",
           c.client_wake_delay_p99_us >= 0 ? std::optional<double>(c.client_wake_delay_p99_us) : std::nullopt);

@@ -95,6 +95,12 @@ struct CellInfo {
   std::int64_t prompt_tokens = 0;  // requested prompt length
   std::int64_t max_tokens = 0;
   std::string model;               // model name sent in requests
+  std::string workload_kind;       // synthetic | story | summarize | chat | dataset | mix | replay
+  std::string workload_detail;     // what it sent, in one line (with how a document was cut)
+  // chat: conversations whose last turn was answered, and of those, the ones that recalled
+  // the fact given in turn 1; context retention is their ratio. 0 scored: not a chat.
+  std::int64_t retention_scored = 0;
+  std::int64_t retention_recalled = 0;
   std::string length_forcing;      // how exact output length was asked for; "" = it could not be
   std::string status = "running";  // running | complete | interrupted | failed
   std::string note;

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "hakari/load/duration.h"
+#include "hakari/load/length_distribution.h"
 #include "hakari/metrics/objectives.h"
 #include "hakari/load/schedule.h"
 
@@ -11,6 +12,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -155,7 +157,11 @@ const std::vector<std::string> kTopKeys{"name", "output", "hardware", "telemetry
                                        "targets", "workloads", "loads", "slos"};
 const std::vector<std::string> kTargetKeys{"name", "tool", "url", "model", "model_file", "quant", "context", "parallel",
                                           "command", "args", "env", "startup_timeout_s", "api", "model_bytes"};
-const std::vector<std::string> kWorkloadKeys{"name", "prompt_tokens", "max_tokens", "force_length", "temperature", "seed"};
+const std::vector<std::string> kWorkloadKeys{"name",     "kind",          "prompt_tokens", "max_tokens",  "prompt_lengths",
+                                            "output_lengths", "force_length", "temperature", "seed",  "lang",
+                                            "document", "turns",         "dataset",       "format",      "shuffle",
+                                            "trace",    "speed",         "mix"};
+const std::vector<std::string> kWorkloadKinds{"synthetic", "story", "summarize", "chat", "dataset", "mix", "replay"};
 const std::vector<std::string> kLoadKeys{"name",      "concurrency", "rates",          "arrival",       "burstiness",
                                         "duration",  "requests",    "warmup",         "timeout_s",     "idle_timeout_s",
                                         "cell_timeout_s"};
@@ -214,21 +220,76 @@ void read_target_fields(const Reader& r, const YAML::Node& node, SuiteTarget& t,
   }
 }
 
-Workload read_workload(const Reader& r, const YAML::Node& node, std::size_t index) {
+// A file a workload names: relative to the suite's folder; it must be readable now, so a
+// typo is found before hours of other cells.
+std::string workload_file(const Reader& r, const YAML::Node& v, const std::string& key, const std::string& suite_path) {
+  std::string path = r.string(v, key);
+  if (path.empty()) r.fail(v, "'" + key + "' must name a file");
+  std::filesystem::path p(path);
+  if (p.is_relative() && !suite_path.empty()) p = std::filesystem::path(suite_path).parent_path() / p;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) r.fail(v, "'" + key + "': no file " + p.string());
+  return p.string();
+}
+
+Workload read_workload(const Reader& r, const YAML::Node& node, std::size_t index, const std::string& suite_path) {
   const std::string what = "workloads[" + std::to_string(index) + "]";
   r.expect_map(node, what, kWorkloadKeys);
   Workload w;
   if (!node["name"]) r.fail(node, what + " needs a 'name'");
+  if (const YAML::Node k = node["kind"]) {
+    w.kind = r.string(k, "kind");
+    if (std::find(kWorkloadKinds.begin(), kWorkloadKinds.end(), w.kind) == kWorkloadKinds.end()) {
+      r.fail(k, "unknown kind '" + w.kind + "' (choose synthetic, story, summarize, chat, dataset, mix or replay)");
+    }
+  }
+  // Each kind's natural lengths, unless given: a story of 2,000 tokens; a 10-page document
+  // (~5,000 tokens) summarised in 200.
+  if (w.kind == "story") w.max_tokens = 2000;
+  if (w.kind == "summarize") w.prompt_tokens = 5000, w.max_tokens = 200;
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     const YAML::Node& v = kv.second;
     if (key == "name") w.name = r.name(v, key);
     if (key == "prompt_tokens") w.prompt_tokens = r.integer(v, key, 1, 10'000'000);
     if (key == "max_tokens") w.max_tokens = r.integer(v, key, 1, 10'000'000);
+    if (key == "prompt_lengths" || key == "output_lengths") {
+      std::string error;
+      const std::string text = r.string(v, key);
+      if (!load::LengthDistribution::parse(text, error)) r.fail(v, "'" + key + "': " + error);
+      (key == "prompt_lengths" ? w.prompt_lengths : w.output_lengths) = text;
+    }
     if (key == "force_length") w.force_length = r.boolean(v, key);
     if (key == "temperature") w.temperature = r.number(v, key, 0, 100);
     if (key == "seed") w.seed = r.integer(v, key, 0, INT64_MAX);
+    if (key == "lang") {
+      w.lang = r.string(v, key);
+      if (w.lang != "en" && w.lang != "ja") r.fail(v, "'lang' is en or ja, not '" + w.lang + "'");
+    }
+    if (key == "document") w.document = workload_file(r, v, key, suite_path);
+    if (key == "turns") w.turns = static_cast<int>(r.integer(v, key, 2, 1000));
+    if (key == "dataset") w.dataset = workload_file(r, v, key, suite_path);
+    if (key == "format") {
+      w.format = r.string(v, key);
+      if (w.format != "auto" && w.format != "jsonl" && w.format != "sharegpt") {
+        r.fail(v, "'format' is jsonl, sharegpt or auto, not '" + w.format + "'");
+      }
+    }
+    if (key == "shuffle") w.shuffle = r.boolean(v, key);
+    if (key == "trace") w.trace = workload_file(r, v, key, suite_path);
+    if (key == "speed") w.speed = r.number(v, key, 0.001, 1000);
+    if (key == "mix") {
+      if (!v.IsMap() || v.size() == 0) r.fail(v, "'mix' maps workload names to weights, e.g. {story: 3, chat: 1}");
+      for (const auto& part : v) w.mix.emplace_back(part.first.Scalar(), r.number(part.second, "mix." + part.first.Scalar(), 0.001, 1e6));
+    }
   }
+  auto needs = [&](bool ok, const std::string& message) {
+    if (!ok) r.fail(node, what + " (" + w.name + "): " + message);
+  };
+  needs(w.kind != "dataset" || !w.dataset.empty(), "kind dataset needs 'dataset: FILE'");
+  needs(w.kind != "replay" || !w.trace.empty(), "kind replay needs 'trace: FILE'");
+  needs(w.kind != "mix" || !w.mix.empty(), "kind mix needs 'mix: {workload: weight, ...}'");
+  needs(w.kind == "mix" || w.mix.empty(), "'mix' is for kind mix");
   return w;
 }
 
@@ -474,8 +535,17 @@ Suite parse_suite(const std::string& text, const std::string& path) {
 
   if (const YAML::Node w = root["workloads"]) {
     if (!w.IsSequence() || w.size() == 0) r.fail(w, "'workloads' must be a non-empty list");
-    for (std::size_t i = 0; i < w.size(); ++i) s.workloads.push_back(read_workload(r, w[i], i));
+    for (std::size_t i = 0; i < w.size(); ++i) s.workloads.push_back(read_workload(r, w[i], i, path));
     require_unique_names<Workload>(r, w, s.workloads, [](const Workload& x) { return x.name; }, "workloads");
+    // A mix names other workloads of the suite, none of them a mix or a replay (a replay
+    // brings its own clock, which a mix cannot share).
+    for (std::size_t i = 0; i < s.workloads.size(); ++i) {
+      for (const auto& [part, weight] : s.workloads[i].mix) {
+        const auto it = std::find_if(s.workloads.begin(), s.workloads.end(), [&](const Workload& x) { return x.name == part; });
+        if (it == s.workloads.end()) r.fail(w[i]["mix"], "'mix' names '" + part + "', which is not a workload of this suite");
+        if (it->kind == "mix" || it->kind == "replay") r.fail(w[i]["mix"], "'mix' cannot include " + it->kind + " workload '" + part + "'");
+      }
+    }
   } else {
     Workload fallback;
     fallback.name = "default";
@@ -529,9 +599,16 @@ std::vector<CellPlan> expand(const Suite& suite) {
     for (const auto& [k, v] : spec.env) target_def << '|' << k << '=' << v;
     for (std::size_t w = 0; w < suite.workloads.size(); ++w) {
       const auto& wl = suite.workloads[w];
+      if (!wl.own_cells) continue;
       std::ostringstream workload_def;
       workload_def << wl.prompt_tokens << '|' << wl.max_tokens << '|' << wl.force_length << '|'
                    << wl.temperature.value_or(-1) << '|' << wl.seed.value_or(-1);
+      if (wl.kind != "synthetic" || !wl.prompt_lengths.empty() || !wl.output_lengths.empty()) {
+        workload_def << '|' << wl.kind << '|' << wl.prompt_lengths << '|' << wl.output_lengths << '|' << wl.lang << '|'
+                     << wl.document << '|' << wl.turns << '|' << wl.dataset << '|' << wl.format << '|' << wl.shuffle
+                     << '|' << wl.trace << '|' << wl.speed;
+        for (const auto& [part, weight] : wl.mix) workload_def << '|' << part << '=' << weight;
+      }
       for (std::size_t l = 0; l < suite.loads.size(); ++l) {
         const auto& ld = suite.loads[l];
         std::ostringstream load_def;

@@ -34,13 +34,34 @@ struct SuiteTarget {
   int line = 0;  // where it is defined, for messages
 };
 
+// What the requests are. `kind` picks the shape; the other fields are its settings.
 struct Workload {
   std::string name;
+  // synthetic: prompts of prompt_tokens (or prompt_lengths) -> max_tokens (or output_lengths)
+  // story: a short prompt -> exactly max_tokens (2000 unless given)
+  // summarize: a document of prompt_tokens tokens (5000 unless given) -> a summary of max_tokens (200)
+  // chat: conversations of `turns` turns resending the growing history, max_tokens a turn
+  // dataset: prompts from a JSONL or ShareGPT file
+  // mix: a weighted mix of the suite's other workloads
+  // replay: a trace of (time, input length, output length), sent on its own clock
+  std::string kind = "synthetic";
   std::int64_t prompt_tokens = 128;
   std::int64_t max_tokens = 128;
+  std::string prompt_lengths;  // a length distribution ("normal:500,100"); "" = prompt_tokens
+  std::string output_lengths;  // ""  = max_tokens (or the dataset's own)
   bool force_length = true;
   std::optional<double> temperature;
   std::optional<std::int64_t> seed;
+  std::string lang = "en";     // story, summarize (built-in corpus), chat: en | ja
+  std::string document;        // summarize: a text or PDF file; "" = the built-in corpus of `lang`
+  int turns = 10;              // chat
+  std::string dataset;         // dataset: the file
+  std::string format = "auto"; // dataset: jsonl | sharegpt | auto (by the file's first character)
+  bool shuffle = false;        // dataset: a seeded order instead of the file's
+  std::string trace;           // replay: the trace file
+  double speed = 1;            // replay: 2 replays twice as fast
+  std::vector<std::pair<std::string, double>> mix;  // mix: other workloads' names and weights
+  bool own_cells = true;       // false: only a part of a mix (the flags' mix), never measured alone
 };
 
 struct LoadProfile {
