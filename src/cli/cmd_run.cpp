@@ -41,10 +41,15 @@ struct RunOptions {
   std::string arrival = "poisson";
   double burstiness = 1.0;
   std::string duration;  // per level: "90s", "10m", "24h"
+  std::string warmup_time;
+  std::string cooldown_time;
   std::string shard;     // "I/N"
   std::string slo;       // "ttft_p99_ms=2000,tpot_p50_ms=100"
   int requests = 20;
   bool requests_given = false;
+  int repetitions = 0;  // 0: the suite's (1 for --target)
+  bool ramp = false;
+  double max_error_rate = 0.05;
   int warmup = 1;
   std::int64_t prompt_tokens = 128;
   std::int64_t max_tokens = 128;
@@ -103,6 +108,21 @@ std::string parse_concurrency(const std::vector<std::string>& items, std::vector
       const std::size_t end = std::min(item.find(',', start), item.size());
       const std::string text = item.substr(start, end - start);
       if (text.empty()) return "'" + item + "' has an empty level; give levels like 1,5,10";
+      if (text.find("..") != std::string::npos) {  // a range: 1..64x2
+        std::string error;
+        const auto range = load::parse_level_range(text, error);
+        if (!range) return error;
+        for (double v : *range) {
+          if (v != std::floor(v) || v < 1 || v > 4096) return "'" + text + "' reaches " + fmt::format("{:g}", v) + ", not a whole number in 1..4096";
+          if (std::find(levels.begin(), levels.end(), static_cast<int>(v)) != levels.end()) {
+            return fmt::format("{:g} is given twice; each level is measured once", v);
+          }
+          levels.push_back(static_cast<int>(v));
+        }
+        if (end == item.size()) break;
+        start = end + 1;
+        continue;
+      }
       int level = 0;
       const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), level);
       if (ec != std::errc() || p != text.data() + text.size()) return "'" + text + "' is not a whole number";
@@ -127,6 +147,19 @@ std::string parse_rates(const std::vector<std::string>& items, std::vector<doubl
       const std::size_t end = std::min(item.find(',', start), item.size());
       const std::string text = item.substr(start, end - start);
       if (text.empty()) return "'" + item + "' has an empty rate; give requests per second like 0.5,1,2";
+      if (text.find("..") != std::string::npos) {  // a range: 1..64x2
+        std::string error;
+        const auto range = load::parse_level_range(text, error);
+        if (!range) return error;
+        for (double v : *range) {
+          if (v < 0.001 || v > 1'000'000) return "'" + text + "' reaches " + fmt::format("{:g}", v) + ", not in 0.001..1000000";
+          if (std::find(rates.begin(), rates.end(), v) != rates.end()) return fmt::format("{:g} is given twice; each level is measured once", v);
+          rates.push_back(v);
+        }
+        if (end == item.size()) break;
+        start = end + 1;
+        continue;
+      }
       double rate = 0;
       const auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), rate);
       if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(rate)) {
@@ -198,6 +231,7 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
   s.name = "run";
   s.output = o.out;
   s.telemetry_interval_ms = o.telemetry_interval_ms;
+  s.repetitions = std::max(o.repetitions, 1);
   suite::SuiteTarget t;
   t.spec.name = "target";
   t.spec.url = base_url;
@@ -257,8 +291,14 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
     std::string error;
     l.duration = load::parse_duration(o.duration, error).value_or(0);
   }
+  for (auto [text, slot] : {std::pair<const std::string*, Nanos*>{&o.warmup_time, &l.warmup_time}, {&o.cooldown_time, &l.cooldown_time}}) {
+    std::string error;
+    if (!text->empty()) *slot = load::parse_duration(*text, error).value_or(0);
+  }
   l.requests = o.requests;
   l.requests_given = o.requests_given || o.duration.empty();
+  l.ramp = o.ramp;
+  l.max_error_rate = o.max_error_rate;
   l.warmup = o.warmup;
   l.timeout_s = o.timeout_s;
   l.idle_timeout_s = o.idle_timeout_s;
@@ -292,9 +332,19 @@ int run_command(const RunOptions& o) {
     return usage_error("--burstiness: give a number from 0.01 to 100 (1 is Poisson; below 1 burstier)");
   }
   if (o.burstiness != 1.0 && o.arrival != "gamma") return usage_error("--burstiness applies to --arrival gamma");
-  if (!o.duration.empty()) {
+  Nanos duration = 0;
+  Nanos windows = 0;
+  for (auto [flag, text] : {std::pair<const char*, const std::string*>{"--duration", &o.duration},
+                            {"--warmup-time", &o.warmup_time},
+                            {"--cooldown-time", &o.cooldown_time}}) {
+    if (text->empty()) continue;
     std::string error;
-    if (!load::parse_duration(o.duration, error)) return usage_error("--duration: " + error);
+    const auto d = load::parse_duration(*text, error);
+    if (!d) return usage_error(std::string(flag) + ": " + error);
+    (std::string(flag) == "--duration" ? duration : windows) += *d;
+  }
+  if (!o.cooldown_time.empty() && (duration == 0 || windows >= duration)) {
+    return usage_error("--cooldown-time needs a --duration longer than the warm-up and cool-down together");
   }
   if (!o.slo.empty()) {
     std::string error;
@@ -361,6 +411,7 @@ int run_command(const RunOptions& o) {
       std::string error;  // checked above
       s.slos = metrics::objectives_text(*metrics::parse_objectives(o.slo, error));
     }
+    if (o.repetitions > 0) s.repetitions = o.repetitions;
     return run_suite(s, settings);
   }
 
@@ -431,6 +482,11 @@ Command add_run_command(CLI::App& parent) {
                   "Objectives every level is judged by, e.g. ttft_p99_ms=2000,tpot_p50_ms=100,error_rate=0.01 "
                   "(latencies from the schedule); they also define goodput")
       ->type_name("OBJ=LIMIT[,...]");
+  sub->add_option("--warmup-time", opts->warmup_time, "Per level: requests due in its first D are sent, not measured")
+      ->type_name("D");
+  sub->add_option("--cooldown-time", opts->cooldown_time,
+                  "With --duration: requests due in a level's last D are sent, not measured")
+      ->type_name("D");
   sub->add_option("--shard", opts->shard,
                   "Send shard I of N of each open-loop schedule (N machines together send the whole)")
       ->type_name("I/N");
@@ -438,6 +494,16 @@ Command add_run_command(CLI::App& parent) {
       ->check(CLI::Range(1, 10'000'000))
       ->capture_default_str()
       ->each([opts](const std::string&) { opts->requests_given = true; });
+  sub->add_flag("--ramp", opts->ramp,
+                "Climb the levels (-c or --rate, e.g. 1..64x2) and stop after the first that breaks --slo or fails "
+                "more than --max-error-rate of its requests");
+  sub->add_option("--max-error-rate", opts->max_error_rate, "With --ramp: the failed share that stops the climb")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  sub->add_option("--repetitions", opts->repetitions,
+                  "Measure every level this many times; the summary gives each figure's mean, sd and 95 % interval "
+                  "across them, flagged when they disagree")
+      ->check(CLI::Range(1, 1000));
   sub->add_option("--warmup", opts->warmup, "Unmeasured warm-up requests before each level")
       ->check(CLI::Range(0, 100'000))
       ->capture_default_str();

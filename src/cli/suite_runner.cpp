@@ -290,6 +290,8 @@ class SuiteRunner {
 
  private:
   std::string storage_error_;
+  // Ramps that stopped (target/workload/load/repetition -> why), skipping their higher levels.
+  std::map<std::string, std::string> stopped_ramps_;
 
   const suite::Suite& suite_;
   const RunSettings& st_;
@@ -403,9 +405,26 @@ void SuiteRunner::announce(const suite::CellPlan& plan) {
                point.c_str(), duration_text(elapsed).c_str(), eta.c_str());
 }
 
+// A ramp's identity: the levels of one target, workload, load profile and repetition.
+std::string ramp_of(const suite::CellPlan& plan) {
+  return fmt::format("{}/{}/{}/{}", plan.target, plan.workload, plan.load, plan.repetition);
+}
+
 void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   const auto& w = suite_.workloads[plan.workload];
   const auto& l = suite_.loads[plan.load];
+  if (l.ramp) {
+    if (auto it = stopped_ramps_.find(ramp_of(plan)); it != stopped_ramps_.end()) {
+      store::CellInfo cell = cell_for(plan, &ctx.facts);
+      cell.ordinal = ordinal_++;
+      cell.status = "skipped";
+      cell.note = "the ramp stopped below this level: " + it->second;
+      cell.started_ns = cell.ended_ns = now_ns();
+      results_.insert_cell(cell);
+      ++cells_done_;
+      return;
+    }
+  }
   announce(plan);
   if (!ctx.server->alive()) {
     // The server died (in an earlier cell, or between): start it again for this one.
@@ -479,6 +498,8 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   dp.units = by_duration_only(l) ? 0 : l.requests;
   dp.duration = l.duration;
   dp.warmup = l.warmup;
+  dp.warmup_window = l.warmup_time;
+  dp.cooldown_window = l.cooldown_time;
   if (made.arrivals) {
     // A replay runs on its trace's clock, whatever the load profile's levels say.
     dp.open_loop = true;
@@ -578,6 +599,26 @@ void SuiteRunner::measure(TargetContext& ctx, const suite::CellPlan& plan) {
   } else if (!interrupted_ && !ctx.server->alive()) {
     cell.status = "failed";
     cell.note = "the server died during the cell: " + ctx.server->exit_reason().value_or("it stopped answering");
+  }
+  if (l.ramp && cell.status == "complete") {
+    // Climb no further once a level breaks: the knee is below it, and higher levels would
+    // only pile more load on a server already past it.
+    const metrics::CellSummary s = metrics::summarize_cell(results_.requests(cell.id), cell.max_tokens);
+    std::string broke;
+    for (const auto& check : report::check_slos(suite_.slos, s)) {
+      if (!check.pass) broke += fmt::format("{}{} {} > {}", broke.empty() ? "" : ", ", check.objective,
+                                            check.measured ? fmt::format("{:.4g}", *check.measured) : "unmeasured",
+                                            check.limit);
+    }
+    const std::int64_t finished = s.requests_ok + s.requests_failed;
+    if (finished > 0 && static_cast<double>(s.requests_failed) > l.max_error_rate * static_cast<double>(finished)) {
+      broke += fmt::format("{}{} of {} requests failed (above {:g})", broke.empty() ? "" : ", ", s.requests_failed, finished,
+                           l.max_error_rate);
+    }
+    if (!broke.empty()) {
+      stopped_ramps_[ramp_of(plan)] = level_text(plan) + " broke it (" + broke + ")";
+      if (!st_.quiet) std::fprintf(stderr, "hakari: the ramp stops at %s: %s\n", level_text(plan).c_str(), broke.c_str());
+    }
   }
   try {
     results_.update_cell(cell);

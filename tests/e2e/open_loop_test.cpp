@@ -162,5 +162,66 @@ TEST(OpenLoop, TwoShardsOfAScheduleReuniteIntoTheWholeSchedule) {
   for (const auto& [idx, at] : offsets["0/2"]) EXPECT_EQ(idx % 2, 0);
 }
 
+// A ramp climbs 1..64x2 and stops after the first level that breaks the objective; the
+// levels above it are recorded as skipped, and the knee is where the slots run out.
+TEST(OpenLoop, ARampStopsAtTheFirstLevelBreakingItsObjective) {
+  SimProcess sim({"--ttft-ms", "50", "--itl-ms", "20", "--slots", "4"});
+  const fs::path out = fresh("ramp");
+  const RunResult r = hakari_run({"--target", sim.url(), "-c", "1..64x2", "--ramp", "--slo", "ttft_p99_ms=400", "-n", "16",
+                                  "--max-tokens", "10", "--warmup", "0", "--out", out.string(), "--telemetry-interval-ms",
+                                  "0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto cells = query(out / "results.db", "SELECT concurrency, status FROM cells ORDER BY id");
+  ASSERT_EQ(cells.size(), 7u);
+  int measured = 0;
+  for (const auto& c : cells) measured += c[1] == "complete";
+  EXPECT_GE(measured, 4) << "1, 2, 4 and 8 meet 400 ms: 8 only queues one request's worth";
+  EXPECT_LE(measured, 6);
+  EXPECT_EQ(cells.back()[1], "skipped");
+  EXPECT_NE(r.err.find("the ramp stops at c="), std::string::npos) << r.err;
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(slurp(out / "summary.json")).get(doc));
+  EXPECT_EQ(double(doc["sweeps"].at(0)["saturation_load"]), 4.0);
+}
+
+TEST(OpenLoop, RepetitionsOfALevelAreGivenWithTheirIntervalAndSpread) {
+  SimProcess sim({"--ttft-ms", "20", "--itl-ms", "5"});
+  const fs::path out = fresh("reps");
+  const RunResult r = hakari_run({"--target", sim.url(), "-c", "2", "-n", "8", "--max-tokens", "8", "--repetitions", "3",
+                                  "--warmup", "0", "--out", out.string(), "--telemetry-interval-ms", "0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(query(out / "results.db", "SELECT COUNT(*), COUNT(DISTINCT repetition) FROM cells")[0],
+            (std::vector<std::string>{"3", "3"}));
+  simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  ASSERT_FALSE(parser.parse(slurp(out / "summary.json")).get(doc));
+  simdjson::dom::element rep = doc["repetitions"].at(0);
+  EXPECT_EQ(int64_t(rep["n"]), 3);
+  simdjson::dom::element ttft = rep["figures"]["ttft_p50_ms"];
+  EXPECT_NEAR(double(ttft["mean"]), 20.0, 5.0);
+  EXPECT_LE(double(ttft["ci95"].at(0)), double(ttft["mean"]));
+  EXPECT_GE(double(ttft["ci95"].at(1)), double(ttft["mean"]));
+  EXPECT_NE(r.out.find("across 3 repetitions of target/default c=2"), std::string::npos) << r.out;
+}
+
+// By time with windows: 2 s at a constant 20/s; what is due in the first and last half
+// second is sent but kept apart.
+TEST(OpenLoop, WarmupAndCooldownWindowsAreSentButNotMeasured) {
+  SimProcess sim({"--ttft-ms", "5", "--itl-ms", "1", "--slots", "16"});
+  const fs::path out = fresh("windows");
+  const RunResult r = hakari_run({"--target", sim.url(), "--rate", "20", "--arrival", "constant", "--duration", "2s",
+                                  "--warmup-time", "500ms", "--cooldown-time", "500ms", "--max-tokens", "4", "--warmup",
+                                  "0", "--out", out.string(), "--telemetry-interval-ms", "0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto measured = query(out / "results.db",
+                              "SELECT COUNT(*), MIN(r.scheduled_ns - c.schedule_origin_ns), MAX(r.scheduled_ns - "
+                              "c.schedule_origin_ns) FROM requests r JOIN cells c ON c.id = r.cell_id");
+  EXPECT_EQ(measured[0][0], "20");
+  EXPECT_EQ(measured[0][1], "500000000");
+  EXPECT_EQ(measured[0][2], "1450000000");
+  EXPECT_EQ(query(out / "results.db", "SELECT COUNT(*) FROM warmup_requests")[0][0], "20");
+}
+
 }  // namespace
 }  // namespace hakari

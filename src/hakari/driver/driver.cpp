@@ -91,6 +91,12 @@ class Driver::Phase {
     return units_ > 0 ? next_unit_ < units_ : plan_.duration > 0;
   }
   bool has_room() const { return cap_ <= 0 || in_flight_ < cap_; }
+  // Due in the warm-up or cool-down window of a measured phase: sent, not measured.
+  bool outside_window(Nanos scheduled) const {
+    if (warmup_) return false;
+    if (plan_.warmup_window > 0 && scheduled < start_ + plan_.warmup_window) return true;
+    return plan_.duration > 0 && plan_.cooldown_window > 0 && scheduled >= start_ + plan_.duration - plan_.cooldown_window;
+  }
 
   // Follow-up turns first (their conversation holds its place), then due units.
   void start_due(Nanos now) {
@@ -164,7 +170,8 @@ class Driver::Phase {
       }
       // The text was kept for the workload's next turn; it is stored only when asked for.
       if (!d_.target_.keep_text) rec.output_text.clear();
-      observer_.on_request_done(std::move(rec), warmup_);
+      const bool unmeasured = warmup_ || outside_window(rec.scheduled);
+      observer_.on_request_done(std::move(rec), unmeasured);
       if (follow) turns_.emplace_back(s.unit, std::move(*follow));
     }
   }

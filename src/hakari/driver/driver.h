@@ -51,6 +51,11 @@ struct LevelPlan {
   std::vector<Arrival> arrivals;
   Nanos duration = 0;  // no unit starts, and no turn, after this long; 0: none
   int warmup = 0;      // unmeasured units first, closed loop at min(concurrency, warmup)
+  // By time, within the measured phase: requests due in its first `warmup_window` or (with
+  // a duration) its last `cooldown_window` are sent to keep the load steady but kept apart
+  // as unmeasured, like warm-ups.
+  Nanos warmup_window = 0;
+  Nanos cooldown_window = 0;
   std::string request_id_prefix;  // request ids are "<prefix>-<unit>[.<turn>]" ("-w…" for warm-up)
   Nanos deadline = 0;             // monotonic time at which the level is cut short; 0: none
 };

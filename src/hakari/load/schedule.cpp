@@ -243,4 +243,25 @@ std::vector<double> ramp_levels(double start, double step_or_factor, bool geomet
   return levels;
 }
 
+std::optional<std::vector<double>> parse_level_range(std::string_view text, std::string& error) {
+  const std::size_t dots = text.find("..");
+  const std::size_t op = text.find_first_of("x+", dots == std::string_view::npos ? 0 : dots + 2);
+  auto number = [](std::string_view s, double& out) {
+    const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+    return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
+  };
+  double start = 0, max = 0, step = 0;
+  if (dots == std::string_view::npos || op == std::string_view::npos || !number(text.substr(0, dots), start) ||
+      !number(text.substr(dots + 2, op - dots - 2), max) || !number(text.substr(op + 1), step)) {
+    error = "'" + std::string(text) + "' is not a range; write START..MAXxFACTOR (1..64x2) or START..MAX+STEP (2..20+2)";
+    return std::nullopt;
+  }
+  try {
+    return ramp_levels(start, step, text[op] == 'x', max);
+  } catch (const std::invalid_argument& e) {
+    error = "'" + std::string(text) + "': " + e.what();
+    return std::nullopt;
+  }
+}
+
 }  // namespace hakari::load

@@ -101,4 +101,8 @@ std::vector<double> ramp_levels(double start, double step_or_factor, bool geomet
 
 inline constexpr std::size_t kMaxRampLevels = 10'000;
 
+// A ramp written as a range: "1..64x2" (1, 2, 4, … 64: each level times 2) or "2..20+2"
+// (2, 4, … 20: each level plus 2). nullopt with the mistake in `error`.
+std::optional<std::vector<double>> parse_level_range(std::string_view text, std::string& error);
+
 }  // namespace hakari::load

@@ -76,7 +76,7 @@ Degradation degradation(const LevelPoint& base, const LevelPoint& level) {
   return {change_pct(base.per_request_tps, level.per_request_tps), change_pct(base.throughput_tps, level.throughput_tps)};
 }
 
-Knee find_knee(const std::vector<LevelPoint>& input, double growth_threshold) {
+Knee find_knee(const std::vector<LevelPoint>& input, double growth_threshold, bool judge_slo) {
   Knee k;
   if (input.empty()) {
     k.explanation = "No levels were measured.";
@@ -134,6 +134,13 @@ Knee find_knee(const std::vector<LevelPoint>& input, double growth_threshold) {
   } else if (!k.saturation_load) {
     const LevelPoint& top = levels.back();
     sat = "throughput still grew up to load " + num(top.load) + " (" + tps(top.throughput_tps) + " tok/s)";
+  }
+  if (!judge_slo) {
+    // No objectives were set: there is no SLO to have met, only throughput to follow.
+    k.highest_passing_load.reset();
+    sat[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(sat[0])));
+    k.explanation = sat + ".";
+    return k;
   }
   slo[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(slo[0])));
   k.explanation = slo + "; " + sat + ".";

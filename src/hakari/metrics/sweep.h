@@ -72,7 +72,9 @@ struct Knee {
 
 // Levels are taken in order of load (sorted here); a level with the same load as the one
 // before it is not a step and is skipped for saturation.
-Knee find_knee(const std::vector<LevelPoint>& levels, double growth_threshold = 0.05);
+// Without objectives (`judge_slo` false) there is no passing load, and the explanation
+// speaks of throughput alone.
+Knee find_knee(const std::vector<LevelPoint>& levels, double growth_threshold = 0.05, bool judge_slo = true);
 
 // Whether a ramp should stop after this level: the SLO broke or the error rate passed
 // max_error_rate.

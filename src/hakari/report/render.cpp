@@ -137,6 +137,21 @@ std::string schedule_line(const CellReport& cr) {
   return line;
 }
 
+// "across 3 repetitions of target/chat c=4: TTFT p50 51.2 ± 0.8 ms, ..., NOISY: tok/s cv 14 %"
+std::string repetition_line(const RepetitionReport& rep) {
+  std::string line = fmt::format("across {} repetitions of {}/{} {}:", rep.cells.size(), rep.target, rep.workload,
+                                 rep.open_loop ? fmt::format("{:g} req/s", rep.load) : fmt::format("c={:g}", rep.load));
+  std::string noisy;
+  for (const auto& [name, st] : rep.figures) {
+    if (!std::isfinite(st.mean)) continue;
+    const double half = (st.ci95_high - st.ci95_low) / 2;
+    line += fmt::format(" {} {} ± {};", name, num(st.mean, 2), std::isfinite(half) ? num(half, 2) : std::string(kMissing));
+    if (st.noisy) noisy += fmt::format("{}{} (cv {:.0f} %)", noisy.empty() ? "" : ", ", name, st.cv * 100);
+  }
+  if (!noisy.empty()) line += " NOISY: " + noisy;
+  return line;
+}
+
 std::string sweep_line(const RunReport& report, const SweepReport& sw) {
   std::string who = sw.target + "/" + sw.workload;
   if (several_load_profiles(report)) who += "/" + sw.load_profile;
@@ -146,6 +161,7 @@ std::string sweep_line(const RunReport& report, const SweepReport& sw) {
 
 // What a row says instead of numbers: {verdict, detail}; nullopt when it has numbers.
 std::optional<std::pair<std::string, std::string>> instead_of_numbers(const CellReport& cr) {
+  if (cr.cell.status == "skipped") return std::make_pair(std::string("skipped"), cr.cell.note);
   if (!cr.measured() && cr.cut_short()) {
     // Nothing finished: no latency and no objective can be judged, so it is no failure.
     if (cr.cell.status == "interrupted") return std::make_pair(std::string("interrupted"), std::string("not measured"));
@@ -231,6 +247,7 @@ std::string render_terminal_table(const RunReport& report) {
     if (const std::string line = schedule_line(cr); !line.empty()) out += cell_label(report, cr.cell) + ": " + line + "\n";
   }
   for (const auto& sw : report.sweeps) out += sweep_line(report, sw) + "\n";
+  for (const auto& rep : report.repetitions) out += repetition_line(rep) + "\n";
   for (const auto& cr : report.cells) {
     if (!cr.telemetry || !cr.measured()) continue;
     const auto& t = *cr.telemetry;
@@ -401,6 +418,21 @@ std::string render_summary_markdown(const RunReport& report) {
     }
     for (const auto& sw : report.sweeps) md += "\n- " + escape_md(sweep_line(report, sw));
     if (!report.sweeps.empty()) md += "\n";
+  }
+  if (!report.repetitions.empty()) {
+    md += "\n## Across repetitions\n\nEach figure's mean over the repetitions of a level, ± the half-width of its 95 % "
+          "confidence interval (Student's t); **noisy** when the repetitions' coefficient of variation passes 10 %.\n\n";
+    md += "| Level | n | TTFT p50 | TPOT p50 | E2E p50 | Output tok/s | Requests/s | |\n|---|---:|---:|---:|---:|---:|---:|---|\n";
+    for (const auto& rep : report.repetitions) {
+      md += fmt::format("| {}/{} {} | {} |", escape_md(rep.target), escape_md(rep.workload),
+                        rep.open_loop ? fmt::format("{:g} req/s", rep.load) : fmt::format("c={:g}", rep.load), rep.cells.size());
+      for (const auto& [name, st] : rep.figures) {
+        const double half = (st.ci95_high - st.ci95_low) / 2;
+        md += std::isfinite(st.mean) ? fmt::format(" {} ± {}{} |", num(st.mean, 2), num(half, 2), st.noisy ? " ⚠" : "")
+                                     : fmt::format(" {} |", kMissing);
+      }
+      md += rep.noisy() ? " **noisy** |\n" : " |\n";
+    }
   }
   md += "\n## How the numbers were measured\n\n";
   for (const auto& cr : report.cells) {

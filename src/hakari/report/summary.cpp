@@ -152,12 +152,43 @@ void add_sweeps(RunReport& report) {
     for (std::size_t k = 1; k < members.size(); ++k) {
       report.cells[members[k]].degradation = metrics::degradation(points.front(), points[k]);
     }
-    sweep.knee = metrics::find_knee(points);
+    sweep.knee = metrics::find_knee(points, 0.05, !report.run.slos.empty());
     report.sweeps.push_back(std::move(sweep));
   }
 }
 
+// Gathers the repetitions of each level and puts each headline figure across them.
+void add_repetitions(RunReport& report) {
+  std::map<std::tuple<std::string, std::string, std::string, double, bool>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < report.cells.size(); ++i) {
+    const auto& c = report.cells[i];
+    if (!c.measured()) continue;
+    groups[{c.cell.target, c.cell.workload, c.cell.load_profile, c.load(), c.open_loop()}].push_back(i);
+  }
+  for (auto& [key, members] : groups) {
+    if (members.size() < 2) continue;
+    RepetitionReport rep;
+    std::tie(rep.target, rep.workload, rep.load_profile, rep.load, rep.open_loop) = key;
+    rep.cells = members;
+    auto figure = [&](const char* name, auto get) {
+      std::vector<double> values;
+      for (std::size_t i : members) values.push_back(get(report.cells[i].summary));
+      rep.figures.emplace_back(name, metrics::across_repetitions(values));
+    };
+    figure("ttft_p50_ms", [](const metrics::CellSummary& s) { return s.ttft_ms.p50; });
+    figure("tpot_p50_ms", [](const metrics::CellSummary& s) { return s.tpot_ms.p50; });
+    figure("e2e_p50_ms", [](const metrics::CellSummary& s) { return s.e2e_ms.p50; });
+    figure("output_tokens_per_s", [](const metrics::CellSummary& s) { return s.output_tokens_per_s; });
+    figure("request_rate", [](const metrics::CellSummary& s) { return s.request_rate; });
+    report.repetitions.push_back(std::move(rep));
+  }
+}
+
 }  // namespace
+
+bool RepetitionReport::noisy() const {
+  return std::any_of(figures.begin(), figures.end(), [](const auto& f) { return f.second.noisy; });
+}
 
 RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
   RunReport report;
@@ -207,6 +238,7 @@ RunReport build_run_report(store::ResultsStore& store, std::int64_t run_id) {
     report.cells.push_back(std::move(cr));
   }
   add_sweeps(report);
+  add_repetitions(report);
   return report;
 }
 
@@ -540,6 +572,26 @@ std::string render_summary_json(const RunReport& report) {
   w.end_array();
   w.key("cells").begin_array();
   for (const auto& cr : report.cells) write_cell(w, cr);
+  w.end_array();
+  w.key("repetitions").begin_array();
+  for (const auto& rep : report.repetitions) {
+    w.begin_object();
+    w.field("target", rep.target).field("workload", rep.workload).field("load_profile", rep.load_profile);
+    w.field(rep.open_loop ? "rate_rps" : "concurrency", rep.load);
+    w.field("n", static_cast<std::int64_t>(rep.cells.size()));
+    w.field("noisy", rep.noisy());
+    w.key("figures").begin_object();
+    for (const auto& [name, st] : rep.figures) {
+      auto finite = [](double v) { return std::isfinite(v) ? std::optional<double>(round4(v)) : std::nullopt; };
+      w.key(name).begin_object();
+      w.field("mean", finite(st.mean)).field("stdev", finite(st.stdev));
+      w.key("ci95").begin_array().value(finite(st.ci95_low)).value(finite(st.ci95_high)).end_array();
+      w.field("cv", finite(st.cv)).field("noisy", st.noisy);
+      w.end_object();
+    }
+    w.end_object();
+    w.end_object();
+  }
   w.end_array();
   w.key("sweeps").begin_array();
   for (const auto& sw : report.sweeps) {

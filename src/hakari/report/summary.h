@@ -9,6 +9,7 @@
 
 #include <optional>
 
+#include "hakari/metrics/repetitions.h"
 #include "hakari/metrics/request_metrics.h"
 #include "hakari/metrics/sweep.h"
 #include "hakari/store/results_store.h"
@@ -89,9 +90,21 @@ struct SweepReport {
   metrics::Knee knee;
 };
 
+// One level measured in several repetitions: each figure across them.
+struct RepetitionReport {
+  std::string target, workload, load_profile;
+  double load = 0;
+  bool open_loop = false;
+  std::vector<std::size_t> cells;  // indices into RunReport::cells, by repetition
+  // "ttft_p50_ms", "tpot_p50_ms", "e2e_p50_ms", "output_tokens_per_s", "request_rate"
+  std::vector<std::pair<std::string, metrics::RepetitionStats>> figures;
+  bool noisy() const;
+};
+
 struct RunReport {
   store::RunInfo run;
   std::vector<CellReport> cells;
+  std::vector<RepetitionReport> repetitions;  // only levels measured more than once
   std::vector<SweepReport> sweeps;  // only sweeps of two or more levels
   std::vector<store::NoteRow> telemetry_notes;  // each (source, message) once, however many targets said it
 };

@@ -164,7 +164,7 @@ const std::vector<std::string> kWorkloadKeys{"name",     "kind",          "promp
 const std::vector<std::string> kWorkloadKinds{"synthetic", "story", "summarize", "chat", "dataset", "mix", "replay"};
 const std::vector<std::string> kLoadKeys{"name",      "concurrency", "rates",          "arrival",       "burstiness",
                                         "duration",  "requests",    "warmup",         "timeout_s",     "idle_timeout_s",
-                                        "cell_timeout_s"};
+                                        "cell_timeout_s", "ramp",   "max_error_rate", "warmup_time",  "cooldown_time"};
 const std::vector<std::string> kTools{"llama.cpp", "ollama", "vllm", "lmstudio"};
 const std::vector<std::string> kApis{"auto",   "openai",          "openai-chat", "openai-completions",
                                      "ollama", "ollama-chat",     "ollama-generate", "llamacpp"};
@@ -304,7 +304,15 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
     if (key == "name") l.name = r.name(v, key);
     if (key == "concurrency") {
       l.concurrency.clear();
-      if (v.IsScalar()) {
+      if (v.IsScalar() && v.Scalar().find("..") != std::string::npos) {
+        std::string error;
+        const auto range = load::parse_level_range(v.Scalar(), error);
+        if (!range) r.fail(v, "'concurrency': " + error);
+        for (double level : *range) {
+          if (level != std::floor(level) || level < 1 || level > 4096) r.fail(v, "'concurrency' levels are whole numbers in 1..4096");
+          l.concurrency.push_back(static_cast<int>(level));
+        }
+      } else if (v.IsScalar()) {
         l.concurrency.push_back(static_cast<int>(r.integer(v, key, 1, 4096)));
       } else if (v.IsSequence() && v.size() > 0) {
         for (const auto& c : v) {
@@ -331,7 +339,12 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
         }
         l.rates.push_back(rate);
       };
-      if (v.IsScalar()) {
+      if (v.IsScalar() && v.Scalar().find("..") != std::string::npos) {
+        std::string error;
+        const auto range = load::parse_level_range(v.Scalar(), error);
+        if (!range) r.fail(v, "'rates': " + error);
+        l.rates = *range;
+      } else if (v.IsScalar()) {
         add_rate(v);
       } else {
         for (const auto& n : v) add_rate(n);
@@ -342,11 +355,13 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
       if (!load::parse_arrival(l.arrival)) r.fail(v, "unknown arrival '" + l.arrival + "' (choose poisson, gamma or constant)");
     }
     if (key == "burstiness") l.burstiness = r.number(v, key, 0.01, 100);
-    if (key == "duration") {
+    if (key == "ramp") l.ramp = r.boolean(v, key);
+    if (key == "max_error_rate") l.max_error_rate = r.number(v, key, 0, 1);
+    if (key == "duration" || key == "warmup_time" || key == "cooldown_time") {
       std::string error;
       const auto d = load::parse_duration(v.IsScalar() ? v.Scalar() : std::string(), error);
-      if (!d) r.fail(v, "'duration': " + error);
-      l.duration = *d;
+      if (!d) r.fail(v, "'" + key + "': " + error);
+      (key == "duration" ? l.duration : key == "warmup_time" ? l.warmup_time : l.cooldown_time) = *d;
     }
     if (key == "requests") {
       l.requests = static_cast<int>(r.integer(v, key, 1, 10'000'000));
@@ -374,6 +389,9 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
     }
   } else if (node["arrival"] || node["burstiness"]) {
     r.fail(node["arrival"] ? node["arrival"] : node["burstiness"], "'arrival' and 'burstiness' shape 'rates'; give 'rates' too");
+  }
+  if (l.cooldown_time > 0 && (l.duration == 0 || l.warmup_time + l.cooldown_time >= l.duration)) {
+    r.fail(node["cooldown_time"], "'cooldown_time' needs a 'duration' longer than the warm-up and cool-down together");
   }
   if (l.burstiness != 1.0 && l.arrival != "gamma") {
     r.fail(node["burstiness"], "'burstiness' applies to arrival: gamma");
@@ -616,12 +634,20 @@ std::vector<CellPlan> expand(const Suite& suite) {
         if (!ld.rates.empty() || ld.duration > 0) {
           load_def << '|' << ld.arrival << '|' << ld.burstiness << '|' << ld.duration << '|' << ld.requests_given;
         }
+        if (ld.warmup_time > 0 || ld.cooldown_time > 0) load_def << "|window" << ld.warmup_time << '|' << ld.cooldown_time;
         // One level per rate (open loop), else per concurrency (closed loop).
         std::vector<std::pair<int, double>> levels;
         if (ld.rates.empty()) {
           for (int c : ld.concurrency) levels.emplace_back(c, 0.0);
         } else {
           for (double rate : ld.rates) levels.emplace_back(ld.concurrency.front(), rate);
+        }
+        if (ld.ramp) {
+          // A ramp climbs: its levels in ascending order, whatever order they were written in.
+          std::sort(levels.begin(), levels.end(), [](const auto& a, const auto& b) {
+            return a.second != b.second ? a.second < b.second : a.first < b.first;
+          });
+          load_def << "|ramp" << ld.max_error_rate;
         }
         for (const auto& [c, rate] : levels) {
           std::ostringstream level;

@@ -75,6 +75,12 @@ struct LoadProfile {
   std::string arrival = "poisson";  // poisson | gamma | constant
   double burstiness = 1.0;          // gamma's shape: < 1 burstier than Poisson, > 1 more regular
   Nanos duration = 0;               // per level: no unit starts after it; 0: none
+  Nanos warmup_time = 0;            // requests due in a level's first this-long are sent, not measured
+  Nanos cooldown_time = 0;          // nor those due in its last this-long (with a duration)
+  // A ramp: levels in ascending order, stopping after the first that breaks the
+  // objectives or fails more than max_error_rate of its requests; the rest are skipped.
+  bool ramp = false;
+  double max_error_rate = 0.05;
   int requests = 20;  // measured units per level (requests, or conversations)
   bool requests_given = false;      // with a duration and no count, a level runs by time alone
   int warmup = 1;
