@@ -18,6 +18,7 @@
 #include "hakari/catalog/hardware.h"
 #include "hakari/load/duration.h"
 #include "hakari/load/length_distribution.h"
+#include "hakari/load/rate_curve.h"
 #include "hakari/load/schedule.h"
 #include "hakari/load/weighted_choice.h"
 #include "hakari/metrics/objectives.h"
@@ -41,6 +42,7 @@ struct RunOptions {
   std::string arrival = "poisson";
   double burstiness = 1.0;
   std::string duration;  // per level: "90s", "10m", "24h"
+  std::string curve;  // "business" or "hour:rate,..."
   std::string warmup_time;
   std::string cooldown_time;
   std::string shard;     // "I/N"
@@ -286,6 +288,7 @@ suite::Suite suite_from_flags(const RunOptions& o, const std::string& base_url) 
     l.concurrency = {o.concurrency_given ? o.concurrency.front() : 0};
     l.arrival = o.arrival;
     l.burstiness = o.burstiness;
+    l.curve = o.curve;
   }
   if (!o.duration.empty()) {
     std::string error;
@@ -342,6 +345,13 @@ int run_command(const RunOptions& o) {
     const auto d = load::parse_duration(*text, error);
     if (!d) return usage_error(std::string(flag) + ": " + error);
     (std::string(flag) == "--duration" ? duration : windows) += *d;
+  }
+  if (!o.curve.empty()) {
+    std::string error;
+    if (o.curve != "business" && !load::RateCurve::parse(o.curve, error)) return usage_error("--curve: " + error + " (or business)");
+    if (flags.rates.size() != 1 || duration == 0) {
+      return usage_error("--curve needs one --rate (the peak) and the --duration the day is compressed into");
+    }
   }
   if (!o.cooldown_time.empty() && (duration == 0 || windows >= duration)) {
     return usage_error("--cooldown-time needs a --duration longer than the warm-up and cool-down together");
@@ -482,6 +492,10 @@ Command add_run_command(CLI::App& parent) {
                   "Objectives every level is judged by, e.g. ttft_p99_ms=2000,tpot_p50_ms=100,error_rate=0.01 "
                   "(latencies from the schedule); they also define goodput")
       ->type_name("OBJ=LIMIT[,...]");
+  sub->add_option("--curve", opts->curve,
+                  "A day's arrivals: business (a Japanese office day: 09:00 ramp, lunch dip, 14:00 peak) or "
+                  "hour:rate,...; compressed into --duration, peaking at --rate")
+      ->type_name("business|H:R,...");
   sub->add_option("--warmup-time", opts->warmup_time, "Per level: requests due in its first D are sent, not measured")
       ->type_name("D");
   sub->add_option("--cooldown-time", opts->cooldown_time,

@@ -17,6 +17,8 @@
 #include "hakari/core/build_info.h"
 #include "hakari/core/host_info.h"
 #include "hakari/driver/driver.h"
+#include "hakari/load/duration.h"
+#include "hakari/load/rate_curve.h"
 #include "hakari/load/schedule.h"
 #include "hakari/load/workload.h"
 #include "cli/workload_factory.h"
@@ -325,6 +327,10 @@ store::CellInfo SuiteRunner::cell_for(const suite::CellPlan& plan, const store::
   cell.rate_rps = plan.rate;
   if (plan.rate > 0) {
     cell.arrival = l.arrival == "gamma" ? fmt::format("gamma(burstiness {})", l.burstiness) : l.arrival;
+    if (!l.curve.empty()) {
+      cell.arrival = fmt::format("{} day in {} (peak {:g} req/s)", l.curve == "business" ? "a business" : "a custom",
+                                 load::format_duration(l.duration), plan.rate);
+    }
     if (st_.shard) cell.shard = fmt::format("{}/{}", st_.shard->first, st_.shard->second);
   }
   cell.duration_s = to_s(l.duration);
@@ -371,7 +377,14 @@ std::vector<driver::Arrival> SuiteRunner::schedule_of(const suite::CellPlan& pla
   std::uint64_t h = 1469598103934665603ull ^ st_.prompt_seed;
   for (char ch : identity) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
   spec.seed = h;
-  const std::vector<Nanos> times = load::arrival_times(spec, by_duration_only(l) ? 0 : l.requests, l.duration);
+  std::vector<Nanos> times;
+  if (!l.curve.empty()) {
+    std::string error;  // validated with the suite
+    const load::RateCurve curve = l.curve == "business" ? load::RateCurve::business_day() : *load::RateCurve::parse(l.curve, error);
+    times = load::curve_arrivals(curve, plan.rate, l.duration, spec.seed);
+  } else {
+    times = load::arrival_times(spec, by_duration_only(l) ? 0 : l.requests, l.duration);
+  }
   std::vector<driver::Arrival> arrivals;
   arrivals.reserve(times.size());
   for (std::size_t i = 0; i < times.size(); ++i) arrivals.push_back({static_cast<std::int64_t>(i), times[i]});

@@ -223,5 +223,31 @@ TEST(OpenLoop, WarmupAndCooldownWindowsAreSentButNotMeasured) {
   EXPECT_EQ(query(out / "results.db", "SELECT COUNT(*) FROM warmup_requests")[0][0], "20");
 }
 
+// A business day compressed into 12 s (half a second an hour), peaking at 20 req/s: the
+// quiet night sends almost nothing, the 14:00 peak the most, with a mix of workloads.
+TEST(OpenLoop, ABusinessDayRisesAndFallsLikeAnOfficeDay) {
+  SimProcess sim({"--ttft-ms", "5", "--itl-ms", "1", "--slots", "32"});
+  const fs::path out = fresh("business");
+  const RunResult r = hakari_run({"--target", sim.url(), "--rate", "20", "--curve", "business", "--duration", "12s",
+                                  "--workload", "mix", "--mix", "story:1,synthetic:3", "--max-tokens", "4", "--warmup",
+                                  "0", "--out", out.string(), "--telemetry-interval-ms", "0"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::vector<int> per_hour(24, 0);
+  int total = 0;
+  for (const auto& row : query(out / "results.db", "SELECT (r.scheduled_ns - c.schedule_origin_ns) / 500000000 FROM "
+                                                   "requests r JOIN cells c ON c.id = r.cell_id")) {
+    const int hour = std::stoi(row[0]);
+    if (hour >= 0 && hour < 24) ++per_hour[static_cast<std::size_t>(hour)];
+    ++total;
+  }
+  EXPECT_GT(total, 55) << "mean relative rate ~0.36 x 20 req/s x 12 s = ~87";
+  EXPECT_LT(total, 125);
+  int night = 0;
+  for (int h = 0; h < 6; ++h) night += per_hour[static_cast<std::size_t>(h)];
+  EXPECT_LE(night, 9) << "0.05 of the peak for six hours: ~3 expected";
+  EXPECT_GE(per_hour[14], 4) << "the peak hour: ~10 expected";
+  EXPECT_NE(query(out / "results.db", "SELECT arrival FROM cells")[0][0].find("a business day in 12s"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hakari

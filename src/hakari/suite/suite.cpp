@@ -5,6 +5,7 @@
 
 #include "hakari/load/duration.h"
 #include "hakari/load/length_distribution.h"
+#include "hakari/load/rate_curve.h"
 #include "hakari/metrics/objectives.h"
 #include "hakari/load/schedule.h"
 
@@ -164,7 +165,8 @@ const std::vector<std::string> kWorkloadKeys{"name",     "kind",          "promp
 const std::vector<std::string> kWorkloadKinds{"synthetic", "story", "summarize", "chat", "dataset", "mix", "replay"};
 const std::vector<std::string> kLoadKeys{"name",      "concurrency", "rates",          "arrival",       "burstiness",
                                         "duration",  "requests",    "warmup",         "timeout_s",     "idle_timeout_s",
-                                        "cell_timeout_s", "ramp",   "max_error_rate", "warmup_time",  "cooldown_time"};
+                                        "cell_timeout_s", "ramp",   "max_error_rate", "warmup_time",  "cooldown_time",
+                                        "curve"};
 const std::vector<std::string> kTools{"llama.cpp", "ollama", "vllm", "lmstudio"};
 const std::vector<std::string> kApis{"auto",   "openai",          "openai-chat", "openai-completions",
                                      "ollama", "ollama-chat",     "ollama-generate", "llamacpp"};
@@ -356,6 +358,11 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
     }
     if (key == "burstiness") l.burstiness = r.number(v, key, 0.01, 100);
     if (key == "ramp") l.ramp = r.boolean(v, key);
+    if (key == "curve") {
+      l.curve = r.string(v, key);
+      std::string error;
+      if (l.curve != "business" && !load::RateCurve::parse(l.curve, error)) r.fail(v, "'curve': " + error + " (or 'business')");
+    }
     if (key == "max_error_rate") l.max_error_rate = r.number(v, key, 0, 1);
     if (key == "duration" || key == "warmup_time" || key == "cooldown_time") {
       std::string error;
@@ -389,6 +396,9 @@ LoadProfile read_load(const Reader& r, const YAML::Node& node, std::size_t index
     }
   } else if (node["arrival"] || node["burstiness"]) {
     r.fail(node["arrival"] ? node["arrival"] : node["burstiness"], "'arrival' and 'burstiness' shape 'rates'; give 'rates' too");
+  }
+  if (!l.curve.empty() && (l.rates.size() != 1 || l.duration == 0)) {
+    r.fail(node["curve"], "a 'curve' needs one rate (its peak) and the 'duration' the day is compressed into");
   }
   if (l.cooldown_time > 0 && (l.duration == 0 || l.warmup_time + l.cooldown_time >= l.duration)) {
     r.fail(node["cooldown_time"], "'cooldown_time' needs a 'duration' longer than the warm-up and cool-down together");
@@ -635,6 +645,7 @@ std::vector<CellPlan> expand(const Suite& suite) {
           load_def << '|' << ld.arrival << '|' << ld.burstiness << '|' << ld.duration << '|' << ld.requests_given;
         }
         if (ld.warmup_time > 0 || ld.cooldown_time > 0) load_def << "|window" << ld.warmup_time << '|' << ld.cooldown_time;
+        if (!ld.curve.empty()) load_def << "|curve" << ld.curve;
         // One level per rate (open loop), else per concurrency (closed loop).
         std::vector<std::pair<int, double>> levels;
         if (ld.rates.empty()) {

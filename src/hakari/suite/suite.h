@@ -73,6 +73,10 @@ struct LoadProfile {
   // precomputed from a seed so every run (and every shard) sends the same schedule.
   std::vector<double> rates;
   std::string arrival = "poisson";  // poisson | gamma | constant
+  // A day's arrival curve ("business", or "hour:rate,hour:rate,…"), compressed into
+  // `duration`, its peak at the rate: one level whose rate rises and falls like a working
+  // day. "": a steady rate.
+  std::string curve;
   double burstiness = 1.0;          // gamma's shape: < 1 burstier than Poisson, > 1 more regular
   Nanos duration = 0;               // per level: no unit starts after it; 0: none
   Nanos warmup_time = 0;            // requests due in a level's first this-long are sent, not measured
